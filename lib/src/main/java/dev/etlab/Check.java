@@ -1,0 +1,62 @@
+package dev.etlab;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * Argument checks whose messages name the parameter, the value given and what was expected.
+ * Every public entry point of the library validates through here, so bad input fails early and
+ * says how to fix it instead of surfacing as a native error deep inside ND4J.
+ */
+public final class Check {
+    private Check() {}
+
+    /** Throws {@link IllegalArgumentException} "{@code param} = value: expected ..." unless {@code ok}. */
+    public static void arg(boolean ok, String param, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException(param + " = " + show(value) + ": expected " + expected);
+        }
+    }
+
+    public static int positive(String param, int value) {
+        arg(value > 0, param, value, "a positive integer");
+        return value;
+    }
+
+    public static double probability(String param, double value) {
+        arg(value >= 0 && value < 1, param, value, "a value in [0, 1)");
+        return value;
+    }
+
+    /** Checks the rank of an array and returns it. */
+    public static INDArray rank(String param, INDArray x, int rank, String layout) {
+        arg(x != null, param, null, "an array of rank " + rank + " " + layout);
+        arg(x.rank() == rank, param, "array of shape " + Arrays.toString(x.shape()), "rank " + rank + " " + layout);
+        return x;
+    }
+
+    /** Checks that a dimension of an array has the expected size. */
+    public static void dim(String param, INDArray x, int axis, long expected, String meaning) {
+        long got = x.size(axis);
+        arg(got == expected, param, "array of shape " + Arrays.toString(x.shape()),
+            "size " + expected + " on axis " + axis + " (" + meaning + ")");
+    }
+
+    /** Rejects arrays containing NaN or infinite values. */
+    public static INDArray finite(String param, INDArray x) {
+        if (x.dataType().isFPType()) {
+            boolean bad = BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite());
+            arg(!bad, param, "array of shape " + Arrays.toString(x.shape()) + " containing NaN or Inf", "finite values only");
+        }
+        return x;
+    }
+
+    private static String show(Object v) {
+        if (v instanceof int[] a) return Arrays.toString(a);
+        if (v instanceof long[] a) return Arrays.toString(a);
+        if (v instanceof String s) return s.startsWith("array") ? s : "\"" + s + "\"";
+        return String.valueOf(v);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.etlab.attention;
+
+import dev.etlab.Check;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.NdOps;
+import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.ParamSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One attention layer: (B, T, D) → (B, T, D), including its projections.
+ *
+ * <p>The maths is written once in {@link #apply}, against {@link Ops}, so the same code builds a
+ * trainable SameDiff graph and runs a plain INDArray forward ({@link #forward}) for inference
+ * and benchmarks. Every mechanism of the lab implements this interface and is listed in
+ * {@link AttentionRegistry}.
+ */
+public interface Attention {
+
+    AttentionConfig config();
+
+    AttentionDims dims();
+
+    default String name() {
+        return config().kind();
+    }
+
+    /** Declares this layer's parameters under {@code prefix} (shared ones under names of their own). */
+    void declare(ParamStore store, String prefix);
+
+    /**
+     * @param x          (B, T, D) input
+     * @param keyPadding (B, T) with 1 for real tokens and 0 for padding, or null when nothing is padded
+     * @return (B, T, D)
+     */
+    <T> T apply(Ops<T> ops, String prefix, T x, T keyPadding);
+
+    /** Eager forward with input checks; see {@link #apply}. */
+    default INDArray forward(ParamSource params, String prefix, INDArray x, INDArray keyPadding) {
+        checkInput(x, keyPadding);
+        return apply(NdOps.of(params, x.dataType()), prefix, x, keyPadding);
+    }
+
+    /** The checks {@link #forward} applies: ranks, sizes, length ≤ maxLen, finite values. */
+    default void checkInput(INDArray x, INDArray keyPadding) {
+        Check.rank("x", x, 3, "(batch, length, dModel)");
+        Check.dim("x", x, 2, dims().dModel(), "dModel");
+        Check.arg(x.size(1) <= dims().maxLen(), "sequence length", x.size(1), "at most maxLen = " + dims().maxLen());
+        Check.finite("x", x);
+        if (keyPadding != null) {
+            Check.rank("keyPadding", keyPadding, 2, "(batch, length)");
+            Check.arg(keyPadding.size(0) == x.size(0) && keyPadding.size(1) == x.size(1), "keyPadding",
+                "array of shape " + java.util.Arrays.toString(keyPadding.shape()), "shape (" + x.size(0) + ", " + x.size(1) + ") to match x");
+        }
+    }
+}

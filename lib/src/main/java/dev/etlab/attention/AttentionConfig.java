@@ -1,0 +1,20 @@
+package dev.etlab.attention;
+
+/**
+ * Which attention mechanism a model uses, with that mechanism's own parameters. Each mechanism
+ * defines its config as a record nested in its own file; adding a mechanism means one new file
+ * plus its case here and in {@link AttentionRegistry}.
+ */
+public sealed interface AttentionConfig permits StandardAttention.Config {
+
+    /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
+    String kind();
+
+    /** Whether the mechanism has a causal (decoder) form. */
+    default boolean supportsCausal() {
+        return true;
+    }
+
+    /** Builds the layer; throws if the dims ask for something the mechanism cannot do. */
+    Attention build(AttentionDims dims);
+}

@@ -1,0 +1,25 @@
+package dev.etlab.attention;
+
+import java.util.List;
+
+/**
+ * Every mechanism in the lab with a default configuration, so tests, benchmarks and notebooks can
+ * list them all. Defaults say where they come from.
+ */
+public final class AttentionRegistry {
+    private AttentionRegistry() {}
+
+    /** One registered mechanism. */
+    public record Entry(String kind, String description, AttentionConfig defaults) {}
+
+    public static List<Entry> all() {
+        return List.of(
+            new Entry("standard", "softmax(QKᵀ/√d)V, O(T²) time and memory (Vaswani et al. 2017)", new StandardAttention.Config()));
+    }
+
+    public static Entry get(String kind) {
+        return all().stream().filter(e -> e.kind().equals(kind)).findFirst().orElseThrow(() ->
+            new IllegalArgumentException("attention kind = \"" + kind + "\": expected one of "
+                + all().stream().map(Entry::kind).toList()));
+    }
+}

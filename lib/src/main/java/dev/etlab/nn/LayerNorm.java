@@ -1,0 +1,27 @@
+package dev.etlab.nn;
+
+import dev.etlab.tensor.Ops;
+
+/**
+ * Layer normalisation over the last axis (Ba et al. 2016, https://arxiv.org/abs/1607.06450):
+ * y = (x − mean) / √(var + ε) · γ + β.
+ */
+public record LayerNorm(String prefix, int dim, double eps) {
+
+    public LayerNorm(String prefix, int dim) {
+        this(prefix, dim, 1e-5);
+    }
+
+    public void declare(ParamStore store) {
+        store.declare(prefix + "gain", Init.ones(), dim);
+        store.declare(prefix + "bias", Init.zeros(), dim);
+    }
+
+    /** x (..., dim) → (..., dim). */
+    public <T> T apply(Ops<T> ops, T x) {
+        T centred = ops.sub(x, ops.mean(x, true, -1));
+        T variance = ops.mean(ops.square(centred), true, -1);
+        T normed = ops.mul(centred, ops.rsqrt(ops.add(variance, eps)));
+        return ops.add(ops.mul(normed, ops.param(prefix + "gain")), ops.param(prefix + "bias"));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.etlab.nn;
+
+import dev.etlab.Check;
+import dev.etlab.attention.AttentionConfig;
+import dev.etlab.attention.AttentionDims;
+import dev.etlab.attention.StandardAttention;
+
+/**
+ * Everything that fixes a model's architecture. A new attention mechanism is just another
+ * {@link AttentionConfig}; nothing else changes.
+ *
+ * @param head       what the model predicts (and so whether attention is causal)
+ * @param vocabSize  V, number of token ids
+ * @param numClasses C for a classifier; 0 for a language model
+ * @param maxLen     longest sequence accepted
+ * @param layers     number of Transformer blocks
+ * @param heads      attention heads H (must divide dModel)
+ * @param dModel     width D
+ * @param dFf        feed-forward inner width F (4·D in Vaswani et al.)
+ * @param dropout    residual and embedding dropout probability
+ * @param positions  how positions are encoded
+ * @param pooling    how a classifier pools states (ignored by a language model)
+ * @param attention  the attention mechanism and its parameters
+ */
+public record ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, int layers, int heads, int dModel,
+                          int dFf, double dropout, Positions positions, Pooling pooling, AttentionConfig attention) {
+
+    public ModelConfig {
+        Check.arg(head != null, "head", null, "CAUSAL_LM or CLASSIFIER");
+        Check.positive("vocabSize", vocabSize);
+        Check.positive("maxLen", maxLen);
+        Check.positive("layers", layers);
+        Check.positive("dFf", dFf);
+        Check.probability("dropout", dropout);
+        Check.arg(positions != null, "positions", null, "one of " + java.util.Arrays.toString(Positions.values()));
+        Check.arg(pooling != null, "pooling", null, "one of " + java.util.Arrays.toString(Pooling.values()));
+        Check.arg(attention != null, "attention", null, "an attention config, e.g. new StandardAttention.Config()");
+        if (head == Head.CLASSIFIER) {
+            Check.arg(numClasses >= 2, "numClasses", numClasses, "at least 2 for a classifier");
+        } else {
+            Check.arg(numClasses == 0, "numClasses", numClasses, "0 for a language model (it predicts tokens)");
+        }
+        Check.arg(!head.causal() || attention.supportsCausal(), "attention", attention.kind(),
+            "a mechanism with a causal form for a " + head + " model");
+        attentionDims(heads, dModel, maxLen, head); // validates heads and dModel
+    }
+
+    private static AttentionDims attentionDims(int heads, int dModel, int maxLen, Head head) {
+        return new AttentionDims(dModel, heads, maxLen, head.causal());
+    }
+
+    public AttentionDims attentionDims() {
+        return attentionDims(heads, dModel, maxLen, head);
+    }
+
+    /** A small causal language model: 2 layers, 4 heads, D = 64, F = 256, sinusoidal positions, standard attention. */
+    public static ModelConfig languageModel(int vocabSize, int maxLen) {
+        return new ModelConfig(Head.CAUSAL_LM, vocabSize, 0, maxLen, 2, 4, 64, 256, 0.0, Positions.SINUSOIDAL,
+            Pooling.MEAN, new StandardAttention.Config());
+    }
+
+    /** A small encoder classifier with the same defaults as {@link #languageModel}, mean pooling. */
+    public static ModelConfig classifier(int vocabSize, int numClasses, int maxLen) {
+        return new ModelConfig(Head.CLASSIFIER, vocabSize, numClasses, maxLen, 2, 4, 64, 256, 0.0, Positions.SINUSOIDAL,
+            Pooling.MEAN, new StandardAttention.Config());
+    }
+
+    public ModelConfig withLayers(int layers) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withWidth(int dModel, int heads, int dFf) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withDropout(double dropout) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withPositions(Positions positions) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withPooling(Pooling pooling) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withAttention(AttentionConfig attention) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+
+    public ModelConfig withMaxLen(int maxLen) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.etlab.tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.CumSum;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Eager {@link Ops}: each call computes its result immediately. Used for inference, evaluation,
+ * benchmarks and as the reference the graph mode is tested against. Dropout is the identity.
+ *
+ * <p>Intermediate results can be captured with {@link #record}: layers call it with names such
+ * as {@code blocks.0.attn.probs}, and a recording instance keeps them for heatmaps and notebooks.
+ */
+public final class NdOps implements Ops<INDArray> {
+    private final ParamSource params;
+    private final DataType dataType;
+    private final Map<String, INDArray> recorded;
+
+    private NdOps(ParamSource params, DataType dataType, boolean recording) {
+        this.params = params;
+        this.dataType = dataType;
+        this.recorded = recording ? new LinkedHashMap<>() : null;
+    }
+
+    public static NdOps of(ParamSource params, DataType dataType) {
+        return new NdOps(params, dataType, false);
+    }
+
+    /** An instance that keeps what layers {@link #record}. */
+    public static NdOps recording(ParamSource params, DataType dataType) {
+        return new NdOps(params, dataType, true);
+    }
+
+    /** Values recorded so far, in call order (empty unless created with {@link #recording}). */
+    public Map<String, INDArray> recorded() {
+        return recorded == null ? Map.of() : recorded;
+    }
+
+    @Override
+    public void record(String name, INDArray value) {
+        if (recorded != null) recorded.put(name, value);
+    }
+
+    @Override public DataType dataType() { return dataType; }
+    @Override public INDArray param(String name) { return params.get(name); }
+
+    @Override
+    public INDArray constant(INDArray value) {
+        return value.dataType().isFPType() && value.dataType() != dataType ? value.castTo(dataType) : value;
+    }
+
+    @Override public long[] shape(INDArray x) { return x.shape(); }
+
+    @Override
+    public INDArray matmul(INDArray a, INDArray b, boolean ta, boolean tb) {
+        Shapes.matmul(a.shape(), b.shape(), ta, tb);
+        return Nd4j.matmul(a, b, ta, tb, false);
+    }
+
+    @Override public INDArray add(INDArray a, INDArray b) { return pairwise(new AddOp(a, b), a, b); }
+    @Override public INDArray sub(INDArray a, INDArray b) { return pairwise(new SubOp(a, b), a, b); }
+    @Override public INDArray mul(INDArray a, INDArray b) { return pairwise(new MulOp(a, b), a, b); }
+    @Override public INDArray div(INDArray a, INDArray b) { return pairwise(new DivOp(a, b), a, b); }
+
+    private static INDArray pairwise(org.nd4j.linalg.api.ops.CustomOp op, INDArray a, INDArray b) {
+        Shapes.broadcast(a.shape(), b.shape());
+        return Nd4j.exec(op)[0];
+    }
+
+    @Override public INDArray add(INDArray a, double s) { return a.add(s); }
+    @Override public INDArray mul(INDArray a, double s) { return a.mul(s); }
+    @Override public INDArray maximum(INDArray a, double s) { return Transforms.max(a, s, true); }
+    @Override public INDArray neg(INDArray a) { return a.neg(); }
+    @Override public INDArray exp(INDArray a) { return Transforms.exp(a, true); }
+    @Override public INDArray log(INDArray a) { return Transforms.log(a, true); }
+    @Override public INDArray sqrt(INDArray a) { return Transforms.sqrt(a, true); }
+    @Override public INDArray square(INDArray a) { return a.mul(a); }
+    @Override public INDArray tanh(INDArray a) { return Transforms.tanh(a, true); }
+    @Override public INDArray relu(INDArray a) { return Transforms.relu(a, true); }
+    @Override public INDArray abs(INDArray a) { return Transforms.abs(a, true); }
+
+    @Override
+    public INDArray softmax(INDArray a, int axis) {
+        return Nd4j.exec(new SoftMax(a, Shapes.axis(axis, a.rank())))[0];
+    }
+
+    @Override
+    public INDArray sum(INDArray a, boolean keepDims, int... axes) {
+        return a.sum(keepDims, normalized(axes, a.rank()));
+    }
+
+    @Override
+    public INDArray mean(INDArray a, boolean keepDims, int... axes) {
+        return a.mean(keepDims, normalized(axes, a.rank()));
+    }
+
+    @Override
+    public INDArray max(INDArray a, boolean keepDims, int... axes) {
+        return a.max(keepDims, normalized(axes, a.rank()));
+    }
+
+    private static int[] normalized(int[] axes, int rank) {
+        int[] out = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) out[i] = Shapes.axis(axes[i], rank);
+        return out;
+    }
+
+    @Override
+    public INDArray reshape(INDArray a, long... shape) {
+        return a.reshape('c', Shapes.reshape(a.shape(), shape));
+    }
+
+    @Override
+    public INDArray permute(INDArray a, int... axes) {
+        Shapes.permute(a.shape(), axes);
+        return a.permute(normalized(axes, a.rank()));
+    }
+
+    @Override
+    public INDArray concat(int axis, INDArray... parts) {
+        long[][] shapes = new long[parts.length][];
+        for (int i = 0; i < parts.length; i++) shapes[i] = parts[i].shape();
+        Shapes.concat(axis, shapes);
+        return parts.length == 1 ? parts[0] : Nd4j.concat(Shapes.axis(axis, parts[0].rank()), parts);
+    }
+
+    @Override
+    public INDArray slice(INDArray a, int axis, long from, long to) {
+        Shapes.slice(a.shape(), axis, from, to);
+        int ax = Shapes.axis(axis, a.rank());
+        INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+        for (int i = 0; i < idx.length; i++) idx[i] = i == ax ? NDArrayIndex.interval(from, to) : NDArrayIndex.all();
+        return a.get(idx);
+    }
+
+    @Override
+    public INDArray oneHot(INDArray indices, int depth) {
+        return Nd4j.exec(new OneHot(indices, depth, -1, 1.0, 0.0, dataType))[0];
+    }
+
+    @Override public INDArray stopGradient(INDArray a) { return a; }
+
+    @Override
+    public INDArray cumsum(INDArray a, int axis, boolean exclusive) {
+        return Nd4j.exec(new CumSum(a, exclusive, false, Shapes.axis(axis, a.rank())))[0];
+    }
+
+    @Override public INDArray dropout(INDArray a, double p) { return a; }
+}

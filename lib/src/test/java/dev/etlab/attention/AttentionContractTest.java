@@ -1,0 +1,190 @@
+package dev.etlab.attention;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.etlab.Lab;
+import dev.etlab.TestData;
+import dev.etlab.nn.GradientCheck;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.SdOps;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Properties every registered mechanism must have, checked for each one in causal and
+ * bidirectional form (where it supports them). Each mechanism adds its own, specific tests.
+ */
+class AttentionContractTest {
+    static final int B = 2, T = 16, D = 16, H = 2;
+
+    @BeforeAll
+    static void init() {
+        Lab.init();
+    }
+
+    static Stream<Arguments> mechanisms() {
+        return AttentionRegistry.all().stream().flatMap(e -> Stream.of(true, false)
+            .filter(causal -> !causal || e.defaults().supportsCausal())
+            .map(causal -> Arguments.of(e.kind(), e.defaults(), causal)));
+    }
+
+    static Attention build(AttentionConfig c, boolean causal, int maxLen) {
+        return c.build(new AttentionDims(D, H, maxLen, causal));
+    }
+
+    static ParamStore params(Attention a, DataType type, long seed) {
+        ParamStore p = new ParamStore(type, seed);
+        a.declare(p, "attn.");
+        return p;
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void outputHasInputShapeAndIsFinite(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        INDArray y = a.forward(params(a, DataType.FLOAT, 1), "attn.", TestData.normal(2, DataType.FLOAT, B, T, D), null);
+        assertArrayEquals(new long[] {B, T, D}, y.shape());
+        assertTrue(!org.nd4j.linalg.indexing.BooleanIndexing.or(y, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
+            && !org.nd4j.linalg.indexing.BooleanIndexing.or(y, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite()), "finite output");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void graphForwardEqualsEagerForward(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.FLOAT, 3);
+        INDArray x = TestData.normal(4, DataType.FLOAT, B, T, D);
+        INDArray eager = a.forward(p, "attn.", x, null);
+        SameDiff sd = SameDiff.create();
+        SdOps g = new SdOps(sd, p, DataType.FLOAT, false);
+        SDVariable xv = g.placeholder("x", DataType.FLOAT, B, T, D);
+        SDVariable out = a.apply(g, "attn.", xv, null);
+        INDArray graph = sd.output(Map.of("x", x), out.name()).get(out.name());
+        assertTrue(TestData.maxAbsDiff(eager, graph) < 1e-5, "eager and graph outputs differ by " + TestData.maxAbsDiff(eager, graph));
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void causalOutputIgnoresTheFuture(String kind, AttentionConfig c, boolean causal) {
+        if (!causal) return;
+        Attention a = build(c, true, T);
+        ParamStore p = params(a, DataType.DOUBLE, 5);
+        INDArray x = TestData.normal(6, DataType.DOUBLE, B, T, D);
+        int cut = T / 2;
+        INDArray changed = x.dup();
+        changed.get(NDArrayIndex.all(), NDArrayIndex.interval(cut, T), NDArrayIndex.all())
+            .assign(TestData.normal(7, DataType.DOUBLE, B, T - cut, D));
+        INDArray before = a.forward(p, "attn.", x, null).get(NDArrayIndex.all(), NDArrayIndex.interval(0, cut), NDArrayIndex.all());
+        INDArray after = a.forward(p, "attn.", changed, null).get(NDArrayIndex.all(), NDArrayIndex.interval(0, cut), NDArrayIndex.all());
+        assertTrue(TestData.maxAbsDiff(before, after) < 1e-10, "positions before " + cut + " changed when only later ones did");
+        // and the future does matter when the mask is off: a test that could not fail would prove nothing
+        INDArray laterBefore = a.forward(p, "attn.", x, null).get(NDArrayIndex.all(), NDArrayIndex.interval(cut, T), NDArrayIndex.all());
+        INDArray laterAfter = a.forward(p, "attn.", changed, null).get(NDArrayIndex.all(), NDArrayIndex.interval(cut, T), NDArrayIndex.all());
+        assertTrue(TestData.maxAbsDiff(laterBefore, laterAfter) > 1e-6, "changed positions should change their own outputs");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void bidirectionalOutputSeesTheWholeSequence(String kind, AttentionConfig c, boolean causal) {
+        if (causal) return;
+        Attention a = build(c, false, T);
+        ParamStore p = params(a, DataType.DOUBLE, 8);
+        INDArray x = TestData.normal(9, DataType.DOUBLE, B, T, D);
+        INDArray changed = x.dup();
+        changed.get(NDArrayIndex.all(), NDArrayIndex.point(T - 1), NDArrayIndex.all()).addi(1.0);
+        INDArray first = a.forward(p, "attn.", x, null).get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all());
+        INDArray firstChanged = a.forward(p, "attn.", changed, null).get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all());
+        assertTrue(TestData.maxAbsDiff(first, firstChanged) > 1e-8, "position 0 should depend on the last position");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void paddedKeysAreIgnored(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.DOUBLE, 10);
+        INDArray x = TestData.normal(11, DataType.DOUBLE, B, T, D);
+        int real = T - 5;
+        INDArray pad = Nd4j.ones(DataType.DOUBLE, B, T);
+        pad.get(NDArrayIndex.all(), NDArrayIndex.interval(real, T)).assign(0);
+        INDArray changed = x.dup();
+        changed.get(NDArrayIndex.all(), NDArrayIndex.interval(real, T), NDArrayIndex.all()).addi(3.0);
+        INDArray y1 = a.forward(p, "attn.", x, pad).get(NDArrayIndex.all(), NDArrayIndex.interval(0, real), NDArrayIndex.all());
+        INDArray y2 = a.forward(p, "attn.", changed, pad).get(NDArrayIndex.all(), NDArrayIndex.interval(0, real), NDArrayIndex.all());
+        assertTrue(TestData.maxAbsDiff(y1, y2) < 1e-9, "real positions changed when only padding did");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void batchItemsAreIndependent(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.DOUBLE, 12);
+        INDArray x = TestData.normal(13, DataType.DOUBLE, B, T, D);
+        INDArray changed = x.dup();
+        changed.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.all()).addi(2.0);
+        INDArray y1 = a.forward(p, "attn.", x, null).get(NDArrayIndex.point(0));
+        INDArray y2 = a.forward(p, "attn.", changed, null).get(NDArrayIndex.point(0));
+        assertTrue(TestData.maxAbsDiff(y1, y2) < 1e-12, "batch item 0 changed when only item 1 did");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void sameSeedSameOutput(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        INDArray x = TestData.normal(14, DataType.FLOAT, B, T, D);
+        INDArray y1 = a.forward(params(a, DataType.FLOAT, 15), "attn.", x, null);
+        INDArray y2 = build(c, causal, T).forward(params(a, DataType.FLOAT, 15), "attn.", x, null);
+        assertEquals(0.0, TestData.maxAbsDiff(y1, y2), "same seed, same input: bit-identical output");
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void gradientsMatchFiniteDifferences(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, 8);
+        ParamStore p = params(a, DataType.DOUBLE, 16);
+        INDArray x = TestData.normal(17, DataType.DOUBLE, 2, 8, D);
+        GradientCheck.Result r = new GradientCheck().check(p, x, new GradientCheck.Fn() {
+            @Override
+            public <T> T apply(Ops<T> ops, T in) {
+                return a.apply(ops, "attn.", in, null);
+            }
+        }, 18);
+        assertTrue(r.passed(), r.toString());
+        assertTrue(r.checked() > 50, "enough elements checked: " + r);
+    }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void badInputsAreRejectedWithAMessageNamingThem(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.FLOAT, 19);
+        var rank = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, T, D), null));
+        assertTrue(rank.getMessage().startsWith("x = array of shape [16, 16]") && rank.getMessage().contains("rank 3"), rank.getMessage());
+        var width = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, B, T, D + 1), null));
+        assertTrue(width.getMessage().contains("size 16 on axis 2 (dModel)"), width.getMessage());
+        var tooLong = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, B, T + 1, D), null));
+        assertTrue(tooLong.getMessage().equals("sequence length = 17: expected at most maxLen = 16"), tooLong.getMessage());
+        INDArray nan = Nd4j.zeros(DataType.FLOAT, B, T, D);
+        nan.putScalar(new long[] {1, 2, 3}, Double.NaN);
+        var nanError = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", nan, null));
+        assertTrue(nanError.getMessage().contains("NaN or Inf") && nanError.getMessage().startsWith("x = "), nanError.getMessage());
+        var padShape = assertThrows(IllegalArgumentException.class,
+            () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, B, T, D), Nd4j.ones(DataType.FLOAT, B, T - 1)));
+        assertTrue(padShape.getMessage().startsWith("keyPadding = array of shape [2, 15]: expected shape (2, 16)"), padShape.getMessage());
+        var heads = assertThrows(IllegalArgumentException.class, () -> new AttentionDims(D, 3, T, causal));
+        assertEquals("heads = 3: expected a divisor of dModel = 16", heads.getMessage());
+    }
+}
