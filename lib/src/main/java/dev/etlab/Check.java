@@ -56,7 +56,6 @@ public final class Check {
     private static String show(Object v) {
         if (v instanceof int[] a) return Arrays.toString(a);
         if (v instanceof long[] a) return Arrays.toString(a);
-        if (v instanceof String s) return s.startsWith("array") ? s : "\"" + s + "\"";
         return String.valueOf(v);
     }
 }

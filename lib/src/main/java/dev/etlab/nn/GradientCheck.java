@@ -61,27 +61,28 @@ public final class GradientCheck {
 
     /**
      * @param params float64 parameters of the layer (trainable ones are checked)
-     * @param x      float64 input, also checked
+     * @param x      float64 input, also checked; or integer token ids (then only parameters are checked)
      */
     public Result check(ParamStore params, INDArray x, Fn fn, long seed) {
         Lab.init();
-        if (params.dataType() != DataType.DOUBLE || x.dataType() != DataType.DOUBLE) {
+        boolean checkInput = x.dataType().isFPType();
+        if (params.dataType() != DataType.DOUBLE || (checkInput && x.dataType() != DataType.DOUBLE)) {
             throw new IllegalArgumentException("dataType = " + params.dataType() + "/" + x.dataType()
-                + ": expected DOUBLE parameters and input for a finite-difference check");
+                + ": expected DOUBLE parameters and a DOUBLE (or integer id) input for a finite-difference check");
         }
         INDArray input = x.dup();
         INDArray r = randomLike(fn, params, input, seed);
 
         SameDiff sd = SameDiff.create();
         SdOps g = new SdOps(sd, params, DataType.DOUBLE, false);
-        SDVariable xv = sd.var("x", input);
+        SDVariable xv = checkInput ? sd.var("x", input) : sd.constant("x", input);
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         g.track(xv, input.shape());
         SDVariable out = fn.apply(g, xv);
         SDVariable loss = sd.sum(out.mul(sd.constant(r)));
         loss.markAsLoss();
         for (String name : g.paramNames()) if (params.all().get(name).trainable()) arrays.put(name, params.get(name));
-        arrays.put("x", input);
+        if (checkInput) arrays.put("x", input);
         Map<String, INDArray> grads = Lab.withoutGraphChatter(() -> sd.calculateGradients(Map.of(), arrays.keySet()));
 
         Random pick = new Random(seed);

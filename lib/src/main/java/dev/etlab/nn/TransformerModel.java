@@ -110,12 +110,12 @@ public final class TransformerModel {
         if (tokens.length() > 0) {
             boolean outOfRange = BooleanIndexing.or(tokens, Conditions.lessThan(0))
                 || BooleanIndexing.or(tokens, Conditions.greaterThanOrEqual(config.vocabSize()));
-            Check.arg(!outOfRange, "tokens", "ids from " + tokens.minNumber() + " to " + tokens.maxNumber(),
+            Check.arg(!outOfRange, "tokens", "ids from " + tokens.minNumber().longValue() + " to " + tokens.maxNumber().longValue(),
                 "ids in [0, vocabSize = " + config.vocabSize() + ")");
         }
         if (padMask != null) {
             Check.arg(java.util.Arrays.equals(padMask.shape(), tokens.shape()), "padMask",
-                java.util.Arrays.toString(padMask.shape()), "the tokens' shape " + java.util.Arrays.toString(tokens.shape()));
+                "array of shape " + java.util.Arrays.toString(padMask.shape()), "the tokens' shape " + java.util.Arrays.toString(tokens.shape()));
         }
     }
 }

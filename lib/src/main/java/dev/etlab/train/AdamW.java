@@ -1,0 +1,61 @@
+package dev.etlab.train;
+
+import dev.etlab.nn.ParamStore;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter 2019, https://arxiv.org/abs/1711.05101,
+ * Algorithm 2), updating a {@link ParamStore}'s arrays in place:
+ * <pre>
+ * m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ)
+ * θ ← θ − lr·(m̂ / (√v̂ + ε) + λθ)      (λ only for matrices, not biases or norm gains)
+ * </pre>
+ */
+public final class AdamW {
+    private final ParamStore params;
+    private final TrainConfig config;
+    private final Map<String, INDArray> m = new HashMap<>();
+    private final Map<String, INDArray> v = new HashMap<>();
+    private int t;
+
+    public AdamW(ParamStore params, TrainConfig config) {
+        this.params = params;
+        this.config = config;
+    }
+
+    /** Applies one update with the given gradients (name → gradient) and learning rate. */
+    public void step(Map<String, INDArray> grads, double lr) {
+        t++;
+        double b1 = config.beta1(), b2 = config.beta2();
+        double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
+            INDArray theta = params.get(e.getKey());
+            INDArray g = e.getValue();
+            INDArray mi = m.computeIfAbsent(e.getKey(), k -> theta.ulike().assign(0));
+            INDArray vi = v.computeIfAbsent(e.getKey(), k -> theta.ulike().assign(0));
+            mi.muli(b1).addi(g.mul(1 - b1));
+            vi.muli(b2).addi(g.mul(g).muli(1 - b2));
+            INDArray update = mi.div(c1).divi(Transforms.sqrt(vi.div(c2), false).addi(config.adamEps()));
+            if (theta.rank() >= 2 && config.weightDecay() > 0) update.addi(theta.mul(config.weightDecay()));
+            theta.subi(update.muli(lr));
+        }
+    }
+
+    /** Rescales gradients in place so their global L2 norm is at most {@code maxNorm}; returns the norm before. */
+    public static double clipGlobalNorm(Map<String, INDArray> grads, double maxNorm) {
+        double sq = 0;
+        for (INDArray g : grads.values()) {
+            double n = g.norm2Number().doubleValue();
+            sq += n * n;
+        }
+        double norm = Math.sqrt(sq);
+        if (maxNorm > 0 && norm > maxNorm) {
+            double scale = maxNorm / (norm + 1e-12);
+            for (INDArray g : grads.values()) g.muli(scale);
+        }
+        return norm;
+    }
+}

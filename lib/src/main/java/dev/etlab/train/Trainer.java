@@ -1,0 +1,188 @@
+package dev.etlab.train;
+
+import dev.etlab.Check;
+import dev.etlab.Lab;
+import dev.etlab.data.Batch;
+import dev.etlab.data.Split;
+import dev.etlab.data.Task;
+import dev.etlab.nn.Head;
+import dev.etlab.nn.Losses;
+import dev.etlab.nn.ModelConfig;
+import dev.etlab.nn.TransformerModel;
+import dev.etlab.tensor.NdOps;
+import dev.etlab.tensor.SdOps;
+import dev.etlab.viz.Progress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Trains a {@link TransformerModel} on a {@link Task} for a fixed step budget with AdamW, warm-up +
+ * cosine learning rate, global-norm clipping and periodic validation. The forward and backward
+ * pass run as one SameDiff graph (built once for the task's batch shape); validation runs the
+ * eager path. Same model seed + same {@link TrainConfig#seed} → the same loss curve on a CPU.
+ */
+public final class Trainer {
+    private final TransformerModel model;
+    private final Task task;
+    private final TrainConfig config;
+    private final AdamW optimizer;
+    private final Random dropoutRng;
+    private Graph graph;
+    private int step;
+
+    /** The training graph and the names of what it feeds and fetches. */
+    private record Graph(SameDiff sd, List<String> trainable, List<SdOps.DropoutSite> dropout, String loss, String logits) {}
+
+    public Trainer(TransformerModel model, Task task, TrainConfig config) {
+        ModelConfig m = model.config();
+        Check.arg(m.head() == task.head(), "model head", m.head(), task.head() + " to match task " + task.name());
+        Check.arg(m.vocabSize() >= task.vocabSize(), "model vocabSize", m.vocabSize(), "at least the task's " + task.vocabSize());
+        Check.arg(m.maxLen() >= task.seqLen(), "model maxLen", m.maxLen(), "at least the task's sequence length " + task.seqLen());
+        Check.arg(m.numClasses() == task.numClasses(), "model numClasses", m.numClasses(), task.numClasses() + " (the task's)");
+        this.model = model;
+        this.task = task;
+        this.config = config;
+        this.optimizer = new AdamW(model.params(), config);
+        this.dropoutRng = new Random(config.seed() * 31 + 7);
+    }
+
+    public TransformerModel model() { return model; }
+    public TrainConfig config() { return config; }
+
+    /** Trains for {@link TrainConfig#steps} steps, labelled with the attention kind. */
+    public History fit() {
+        return fit(model.config().attention().kind());
+    }
+
+    /** Trains for {@link TrainConfig#steps} more steps; {@code label} names the run in tables and plots. */
+    public History fit(String label) {
+        Lab.init();
+        History history = new History(label);
+        long start = System.nanoTime();
+        int last = step + config.steps();
+        try (Progress bar = Progress.start("training " + label, config.steps())) {
+            while (step < last) {
+                step++;
+                Batch batch = task.trainBatch(config.batchSize(), step - 1);
+                long t0 = System.nanoTime();
+                double[] lossAcc = trainStep(batch);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                history.addStep(step, lossAcc[0], lossAcc[1], config.learningRateAt(step),
+                    batch.size() * (double) batch.length() / seconds, (System.nanoTime() - start) / 1e9);
+                if (step % config.evalEvery() == 0 || step == last) {
+                    Evaluation val = evaluate(Split.VALIDATION, step == last ? Integer.MAX_VALUE : config.evalBatches());
+                    history.addValidation(val.loss(), val.accuracy());
+                }
+                bar.update(config.steps() - (last - step), String.format("loss %.3f  acc %.3f", lossAcc[0], lossAcc[1]));
+            }
+        }
+        return history;
+    }
+
+    /** One optimisation step on a batch; returns {loss, accuracy} of the batch before the update. */
+    private double[] trainStep(Batch batch) {
+        Graph g = graph(batch);
+        Map<String, INDArray> feeds = feeds(batch, g);
+        OutAndGrad out = Lab.withoutGraphChatter(() -> g.sd().calculateGradientsAndOutputs(feeds, List.of(g.loss(), g.logits()), g.trainable()));
+        Map<String, INDArray> grads = new HashMap<>(out.getGradients());
+        double loss = out.getOutputs().get(g.loss()).getDouble(0);
+        Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
+        AdamW.clipGlobalNorm(grads, config.clipNorm());
+        optimizer.step(grads, config.learningRateAt(step));
+        return new double[] {loss, accuracy(out.getOutputs().get(g.logits()), batch)[0]};
+    }
+
+    private Graph graph(Batch batch) {
+        if (graph != null) return graph;
+        int b = batch.size(), t = batch.length();
+        SameDiff sd = SameDiff.create();
+        SdOps ops = new SdOps(sd, model.params(), model.params().dataType(), true);
+        SDVariable tokens = ops.placeholder("tokens", DataType.INT, b, t);
+        SDVariable pad = task.padded() ? ops.placeholder("pad_mask", model.params().dataType(), b, t) : null;
+        SDVariable logits = ops.named(model.logits(ops, tokens, pad), "logits");
+        SDVariable loss;
+        if (task.head() == Head.CAUSAL_LM) {
+            SDVariable targets = ops.placeholder("targets", DataType.INT, b, t);
+            SDVariable mask = ops.placeholder("loss_mask", model.params().dataType(), b, t);
+            loss = Losses.languageModelling(ops, logits, targets, mask);
+        } else {
+            loss = Losses.classification(ops, logits, ops.placeholder("targets", DataType.INT, b));
+        }
+        loss = ops.named(loss, "loss");
+        loss.markAsLoss();
+        List<String> trainable = ops.paramNames().stream().filter(n -> model.params().all().get(n).trainable()).toList();
+        graph = new Graph(sd, trainable, ops.dropoutSites(), "loss", "logits");
+        return graph;
+    }
+
+    private Map<String, INDArray> feeds(Batch batch, Graph g) {
+        Map<String, INDArray> f = new HashMap<>();
+        f.put("tokens", batch.tokens().castTo(DataType.INT));
+        f.put("targets", batch.targets().castTo(DataType.INT));
+        DataType type = model.params().dataType();
+        if (batch.lossMask() != null && task.head() == Head.CAUSAL_LM) f.put("loss_mask", batch.lossMask().castTo(type));
+        if (task.padded()) f.put("pad_mask", batch.padMask().castTo(type));
+        for (SdOps.DropoutSite site : g.dropout()) f.put(site.placeholder(), dropoutMask(site, type));
+        return f;
+    }
+
+    /** Inverted-dropout mask: 0 with probability p, else 1/(1−p). */
+    private INDArray dropoutMask(SdOps.DropoutSite site, DataType type) {
+        long n = 1;
+        for (long d : site.shape()) n *= d;
+        float keep = (float) (1 - site.p());
+        float[] m = new float[Math.toIntExact(n)];
+        for (int i = 0; i < m.length; i++) m[i] = dropoutRng.nextFloat() < keep ? 1f / keep : 0f;
+        return Nd4j.createFromArray(m).reshape(site.shape()).castTo(type);
+    }
+
+    /** Loss and accuracy over a whole held-out split (eager forward, no dropout). */
+    public Evaluation evaluate(Split split) {
+        return evaluate(split, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #evaluate(Split)} over at most {@code maxBatches} batches. */
+    public Evaluation evaluate(Split split, int maxBatches) {
+        double lossSum = 0, correct = 0, count = 0;
+        List<Batch> batches = task.heldOut(split, config.batchSize());
+        for (Batch batch : batches.subList(0, Math.min(maxBatches, batches.size()))) {
+            INDArray logits = model.logits(batch.tokens(), batch.padMask());
+            NdOps ops = NdOps.of(model.params(), model.params().dataType());
+            double[] acc = accuracy(logits, batch);
+            INDArray loss = task.head() == Head.CAUSAL_LM
+                ? Losses.languageModelling(ops, logits, batch.targets(), batch.lossMask().castTo(logits.dataType()))
+                : Losses.classification(ops, logits, batch.targets());
+            lossSum += loss.getDouble(0) * acc[1];
+            correct += acc[0] * acc[1];
+            count += acc[1];
+        }
+        return new Evaluation(lossSum / count, correct / count, (long) count);
+    }
+
+    /** {accuracy, number of counted predictions} of logits against a batch's targets. */
+    static double[] accuracy(INDArray logits, Batch batch) {
+        if (logits.rank() == 2) { // (B, C)
+            int[] pred = logits.argMax(1).toIntVector();
+            int[] gold = batch.targets().toIntVector();
+            int right = 0;
+            for (int i = 0; i < pred.length; i++) if (pred[i] == gold[i]) right++;
+            return new double[] {right / (double) pred.length, pred.length};
+        }
+        int[][] pred = logits.argMax(2).toIntMatrix(); // (B, T)
+        int[][] gold = batch.targets().toIntMatrix();
+        float[][] mask = batch.lossMask().toFloatMatrix();
+        double right = 0, n = 0;
+        for (int i = 0; i < pred.length; i++)
+            for (int j = 0; j < pred[i].length; j++)
+                if (mask[i][j] > 0) { n++; if (pred[i][j] == gold[i][j]) right++; }
+        return new double[] {n == 0 ? 0 : right / n, n};
+    }
+}

@@ -1,0 +1,70 @@
+package dev.etlab.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CharCorpusTest {
+
+    static Path fakeCorpus(Path dir) throws Exception {
+        String body = "It was the best of times, it was the worst of times.\r\n".repeat(400);
+        for (String f : CharCorpus.FILES) Files.writeString(dir.resolve(f), f + "\r\n" + body);
+        return dir;
+    }
+
+    @Test
+    void normalisesLineEndingsEncodesAndDecodes(@TempDir Path dir) throws Exception {
+        CharCorpus c = CharCorpus.load(fakeCorpus(dir));
+        assertTrue(!c.text().contains("\r"), "CRLF normalised");
+        String s = "the worst of times";
+        assertEquals(s, c.decode(c.encode(s)));
+        var unknown = assertThrows(IllegalArgumentException.class, () -> c.encode("Z"));
+        assertTrue(unknown.getMessage().startsWith("character = 'Z': expected one of the corpus's"), unknown.getMessage());
+    }
+
+    @Test
+    void languageModellingWindowsAreShiftedByOneAndSplitsContiguous(@TempDir Path dir) throws Exception {
+        CharCorpus c = CharCorpus.load(fakeCorpus(dir));
+        Task task = c.languageModelling(32, 1);
+        Batch b = task.trainBatch(4, 0);
+        int[] tok = b.tokens().getRow(1).toIntVector(), tgt = b.targets().getRow(1).toIntVector();
+        for (int i = 0; i < 31; i++) assertEquals(tok[i + 1], tgt[i]);
+        int[] val = c.range(Split.VALIDATION), test = c.range(Split.TEST), train = c.range(Split.TRAIN);
+        assertEquals(train[1], val[0]);
+        assertEquals(val[1], test[0]);
+        assertEquals(c.length(), test[1]);
+        int windows = task.heldOut(Split.VALIDATION, 1000).get(0).size();
+        assertEquals((val[1] - val[0] - 1) / 32, windows, "non-overlapping validation windows");
+    }
+
+    @Test
+    void missingCorpusSaysWhereAndHowToFetchIt(@TempDir Path dir) throws Exception {
+        var noDir = assertThrows(IllegalArgumentException.class, () -> CharCorpus.load(dir.resolve("nowhere")));
+        assertTrue(noDir.getMessage().startsWith("corpus directory = " + dir.resolve("nowhere").toAbsolutePath()), noDir.getMessage());
+        assertTrue(noDir.getMessage().contains("environment/setup.sh"), noDir.getMessage());
+        fakeCorpus(dir);
+        Files.delete(dir.resolve("asyoulik.txt"));
+        var noFile = assertThrows(IllegalArgumentException.class, () -> CharCorpus.load(dir));
+        assertEquals("corpus file = " + dir.resolve("asyoulik.txt").toAbsolutePath()
+            + ": expected an existing file; fetch them with environment/setup.sh (see data/README.md)", noFile.getMessage());
+    }
+
+    /**
+     * The real corpus, fetched by environment/setup.sh (which environment/test.sh runs first). Outside that
+     * command, set ETLAB_REQUIRE_CORPUS=0 to run the other tests before fetching the data.
+     */
+    @Test
+    void theFetchedCorpusIsThere() {
+        Path dir = CharCorpus.defaultDirectory();
+        if ("0".equals(System.getenv("ETLAB_REQUIRE_CORPUS")) && !Files.isDirectory(dir)) return;
+        CharCorpus c = CharCorpus.load(dir);
+        assertTrue(c.length() > 700_000, "corpus length " + c.length());
+        assertTrue(c.vocabSize() >= 60 && c.vocabSize() <= 100, "alphabet of " + c.vocabSize());
+        assertTrue(c.text().startsWith("ALICE'S ADVENTURES IN WONDERLAND"), c.text().substring(0, 40));
+    }
+}

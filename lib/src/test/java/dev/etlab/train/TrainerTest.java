@@ -1,0 +1,112 @@
+package dev.etlab.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.etlab.Lab;
+import dev.etlab.data.CopyTask;
+import dev.etlab.data.ListOps;
+import dev.etlab.data.Split;
+import dev.etlab.data.Task;
+import dev.etlab.nn.ModelConfig;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.nn.TransformerModel;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class TrainerTest {
+
+    @BeforeAll
+    static void init() {
+        Lab.init();
+    }
+
+    static ModelConfig tiny(Task task) {
+        return task.smallModel().withLayers(1).withWidth(32, 2, 64);
+    }
+
+    @Test
+    void sameSeedsGiveTheSameLossCurve() {
+        Task task = CopyTask.copy(8, 1);
+        TrainConfig cfg = TrainConfig.defaults().withSteps(6).withBatchSize(8);
+        double[] a = new Trainer(TransformerModel.create(tiny(task).withDropout(0.1), 3), task, cfg).fit().column(History.LOSS);
+        double[] b = new Trainer(TransformerModel.create(tiny(task).withDropout(0.1), 3), task, cfg).fit().column(History.LOSS);
+        assertArrayEquals(a, b, "same model seed and train seed, same losses");
+        double[] c = new Trainer(TransformerModel.create(tiny(task).withDropout(0.1), 3), task, cfg.withSeed(2)).fit().column(History.LOSS);
+        assertTrue(!java.util.Arrays.equals(a, c), "another train seed draws other batches");
+    }
+
+    @Test
+    void learnsToCopyAShortSequence() {
+        Task task = CopyTask.copy(8, 1);
+        Trainer t = new Trainer(TransformerModel.create(tiny(task), 1), task,
+            TrainConfig.defaults().withSteps(200).withBatchSize(16).withEvaluation(100, 2));
+        History h = t.fit();
+        Evaluation test = t.evaluate(Split.TEST);
+        assertTrue(test.accuracy() > 0.9, "copy accuracy on the test split after 200 steps: " + test);
+        assertTrue(test.accuracy() > task.majorityBaseline(Split.TEST) + 0.5, "far above the majority baseline");
+        assertEquals(200, h.size());
+        assertEquals(2, h.validationRows().length, "validated at steps 100 and 200");
+        double[] lr = h.column(History.LR);
+        assertEquals(3e-3 / 40, lr[0], 1e-12, "warm-up starts from lr / warmup");
+    }
+
+    @Test
+    void classifierTrainsOnPaddedListOps() {
+        Task task = ListOps.of(24, 1);
+        Trainer t = new Trainer(TransformerModel.create(tiny(task), 1), task, TrainConfig.defaults().withSteps(4).withBatchSize(8));
+        History h = t.fit();
+        assertTrue(Double.isFinite(h.column(History.LOSS)[3]));
+        Evaluation e = t.evaluate(Split.VALIDATION);
+        assertEquals(256, e.predictions());
+    }
+
+    @Test
+    void learningRateWarmsUpLinearlyThenDecaysByCosine() {
+        TrainConfig c = TrainConfig.defaults().withSteps(100).withWarmup(10).withLearningRate(1.0);
+        assertEquals(0.1, c.learningRateAt(1), 1e-12);
+        assertEquals(1.0, c.learningRateAt(10), 1e-12);
+        assertEquals(0.1 + 0.9 * 0.5, c.learningRateAt(55), 1e-12, "half-way through the decay: mean of max and min");
+        assertEquals(0.1, c.learningRateAt(100), 1e-12);
+    }
+
+    @Test
+    void adamWFirstStepMovesEachWeightByLrAgainstTheGradientSignPlusDecay() {
+        ParamStore p = new ParamStore(DataType.DOUBLE, 1);
+        p.declare("w", (s, t, r) -> Nd4j.create(new double[][] {{1.0, -2.0}}), 1, 2);
+        p.declare("b", (s, t, r) -> Nd4j.create(new double[] {0.5}), 1);
+        TrainConfig c = TrainConfig.defaults().withWeightDecay(0.1);
+        new AdamW(p, c).step(Map.of("w", Nd4j.create(new double[][] {{0.3, -0.7}}), "b", Nd4j.create(new double[] {2.0})), 0.01);
+        // first step: m̂ = g, v̂ = g², so m̂/(√v̂+ε) = sign(g); decay 0.1·θ on the matrix only
+        assertEquals(1.0 - 0.01 * (1 + 0.1 * 1.0), p.get("w").getDouble(0, 0), 1e-9);
+        assertEquals(-2.0 - 0.01 * (-1 + 0.1 * -2.0), p.get("w").getDouble(0, 1), 1e-9);
+        assertEquals(0.5 - 0.01, p.get("b").getDouble(0), 1e-9);
+    }
+
+    @Test
+    void clippingRescalesToTheMaximumGlobalNorm() {
+        Map<String, INDArray> g = Map.of("a", Nd4j.create(new double[] {3, 0}), "b", Nd4j.create(new double[] {0, 4}));
+        assertEquals(5.0, AdamW.clipGlobalNorm(g, 1.0), 1e-12);
+        assertEquals(0.6, g.get("a").getDouble(0), 1e-9);
+        assertEquals(0.8, g.get("b").getDouble(1), 1e-9);
+    }
+
+    @Test
+    void mismatchedModelAndTaskAreRefused() {
+        Task task = CopyTask.copy(16, 1);
+        var len = assertThrows(IllegalArgumentException.class,
+            () -> new Trainer(TransformerModel.create(task.smallModel().withMaxLen(8), 1), task, TrainConfig.defaults()));
+        assertEquals("model maxLen = 8: expected at least the task's sequence length 16", len.getMessage());
+        var head = assertThrows(IllegalArgumentException.class,
+            () -> new Trainer(TransformerModel.create(ListOps.of(16, 1).smallModel(), 1), task, TrainConfig.defaults()));
+        assertEquals("model head = CLASSIFIER: expected CAUSAL_LM to match task copy-16", head.getMessage());
+        assertEquals("steps = 0: expected a positive integer",
+            assertThrows(IllegalArgumentException.class, () -> TrainConfig.defaults().withSteps(0)).getMessage());
+    }
+}
