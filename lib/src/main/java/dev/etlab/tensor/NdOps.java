@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.CumSum;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
@@ -88,12 +89,19 @@ public final class NdOps implements Ops<INDArray> {
     @Override public INDArray sqrt(INDArray a) { return Transforms.sqrt(a, true); }
     @Override public INDArray square(INDArray a) { return a.mul(a); }
     @Override public INDArray tanh(INDArray a) { return Transforms.tanh(a, true); }
+    @Override public INDArray sigmoid(INDArray a) { return Transforms.sigmoid(a, true); }
     @Override public INDArray relu(INDArray a) { return Transforms.relu(a, true); }
+    @Override public INDArray rsqrt(INDArray a) { return Transforms.pow(a, -0.5, true); }
     @Override public INDArray abs(INDArray a) { return Transforms.abs(a, true); }
 
     @Override
     public INDArray softmax(INDArray a, int axis) {
         return Nd4j.exec(new SoftMax(a, Shapes.axis(axis, a.rank())))[0];
+    }
+
+    @Override
+    public INDArray logSoftmax(INDArray a, int axis) {
+        return Nd4j.exec(new LogSoftMax(a, Shapes.axis(axis, a.rank())))[0];
     }
 
     @Override

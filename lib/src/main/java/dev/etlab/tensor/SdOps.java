@@ -105,7 +105,9 @@ public final class SdOps implements Ops<SDVariable> {
     @Override public SDVariable sqrt(SDVariable a) { return same(a, sd.math.sqrt(a)); }
     @Override public SDVariable square(SDVariable a) { return same(a, a.mul(a)); }
     @Override public SDVariable tanh(SDVariable a) { return same(a, sd.math.tanh(a)); }
+    @Override public SDVariable sigmoid(SDVariable a) { return same(a, sd.nn.sigmoid(a)); }
     @Override public SDVariable relu(SDVariable a) { return same(a, sd.nn.relu(a, 0.0)); }
+    @Override public SDVariable rsqrt(SDVariable a) { return same(a, sd.math.rsqrt(a)); }
     @Override public SDVariable abs(SDVariable a) { return same(a, sd.math.abs(a)); }
 
     private SDVariable same(SDVariable in, SDVariable out) {
@@ -115,6 +117,39 @@ public final class SdOps implements Ops<SDVariable> {
     @Override
     public SDVariable softmax(SDVariable a, int axis) {
         return same(a, sd.nn.softmax(a, Shapes.axis(axis, shape(a).length)));
+    }
+
+    @Override
+    public SDVariable logSoftmax(SDVariable a, int axis) {
+        int r = shape(a).length;
+        if (Shapes.axis(axis, r) == r - 1) {
+            // the fused op without a dimension argument (= last axis); with one, SameDiff fails to
+            // clone it into the gradient function in ND4J 1.0.0-M2.1
+            return same(a, sd.nn.logSoftmax(a));
+        }
+        SDVariable shifted = sub(a, stopGradient(max(a, true, axis)));
+        return sub(shifted, log(sum(exp(shifted), true, axis)));
+    }
+
+    /**
+     * reshape → xw_plus_b → reshape: one fused op for the product and the bias instead of two. SameDiff's
+     * cost here is mostly per op (bookkeeping on every gradient pass), so fewer ops train faster.
+     * (tensorMmul would be one op, but its backward fails for rank-3 × rank-2 in ND4J 1.0.0-M2.1.)
+     */
+    @Override
+    public SDVariable linear(SDVariable x, SDVariable w, SDVariable b) {
+        long[] xs = shape(x), ws = shape(w);
+        if (ws.length != 2 || xs[xs.length - 1] != ws[0] || !java.util.Arrays.equals(shape(b), new long[] {ws[1]})) {
+            throw new IllegalArgumentException("linear shapes " + java.util.Arrays.toString(xs) + " x " + java.util.Arrays.toString(ws)
+                + " + " + java.util.Arrays.toString(shape(b)) + ": expected (..., Din) x (Din, Dout) + (Dout)");
+        }
+        long rows = 1;
+        for (int i = 0; i < xs.length - 1; i++) rows *= xs[i];
+        SDVariable flat = xs.length == 2 ? x : reshape(x, rows, xs[xs.length - 1]);
+        SDVariable y = track(sd.nn.linear(flat, w, b), new long[] {rows, ws[1]});
+        long[] out = xs.clone();
+        out[out.length - 1] = ws[1];
+        return xs.length == 2 ? y : reshape(y, out);
     }
 
     @Override

@@ -63,7 +63,7 @@ class LayerGradientTest {
             block.declare(p);
             assertGradientsMatch(p, TestData.normal(7, DataType.DOUBLE, 2, 5, 8), new GradientCheck.Fn() {
                 public <T> T apply(Ops<T> ops, T x) { return block.apply(ops, x, null); }
-            });
+            }, 6);
         }
     }
 
