@@ -35,6 +35,12 @@ public interface Attention {
      */
     <T> T apply(Ops<T> ops, String prefix, T x, T keyPadding);
 
+    /**
+     * Called by the trainer before optimisation step {@code step} (1-based). Mechanisms with a
+     * training-time schedule act here — the Performer redraws its random features. Does nothing by default.
+     */
+    default void beforeTrainingStep(ParamStore store, String prefix, int step) {}
+
     /** Eager forward with input checks; see {@link #apply}. */
     default INDArray forward(ParamSource params, String prefix, INDArray x, INDArray keyPadding) {
         checkInput(x, keyPadding);

@@ -14,7 +14,9 @@ public final class AttentionRegistry {
 
     public static List<Entry> all() {
         return List.of(
-            new Entry("standard", "softmax(QKᵀ/√d)V, O(T²) time and memory (Vaswani et al. 2017)", new StandardAttention.Config()));
+            new Entry("standard", "softmax(QKᵀ/√d)V, O(T²) time and memory (Vaswani et al. 2017)", new StandardAttention.Config()),
+            new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
+                Performer.Config.favor(64)));
     }
 
     public static Entry get(String kind) {

@@ -106,17 +106,17 @@ public final class NdOps implements Ops<INDArray> {
 
     @Override
     public INDArray sum(INDArray a, boolean keepDims, int... axes) {
-        return a.sum(keepDims, normalized(axes, a.rank()));
+        return a.sum(keepDims, Shapes.sortedAxes(axes, a.rank()));
     }
 
     @Override
     public INDArray mean(INDArray a, boolean keepDims, int... axes) {
-        return a.mean(keepDims, normalized(axes, a.rank()));
+        return a.mean(keepDims, Shapes.sortedAxes(axes, a.rank()));
     }
 
     @Override
     public INDArray max(INDArray a, boolean keepDims, int... axes) {
-        return a.max(keepDims, normalized(axes, a.rank()));
+        return a.max(keepDims, Shapes.sortedAxes(axes, a.rank()));
     }
 
     private static int[] normalized(int[] axes, int rank) {
@@ -137,11 +137,11 @@ public final class NdOps implements Ops<INDArray> {
     }
 
     @Override
-    public INDArray concat(int axis, INDArray... parts) {
-        long[][] shapes = new long[parts.length][];
-        for (int i = 0; i < parts.length; i++) shapes[i] = parts[i].shape();
+    public INDArray concat(int axis, java.util.List<INDArray> parts) {
+        long[][] shapes = new long[parts.size()][];
+        for (int i = 0; i < parts.size(); i++) shapes[i] = parts.get(i).shape();
         Shapes.concat(axis, shapes);
-        return parts.length == 1 ? parts[0] : Nd4j.concat(Shapes.axis(axis, parts[0].rank()), parts);
+        return parts.size() == 1 ? parts.get(0) : Nd4j.concat(Shapes.axis(axis, parts.get(0).rank()), parts.toArray(new INDArray[0]));
     }
 
     @Override

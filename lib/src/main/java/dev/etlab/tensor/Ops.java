@@ -93,7 +93,13 @@ public interface Ops<T> {
     /** Reshape in C order; one size may be -1. */
     T reshape(T a, long... shape);
     T permute(T a, int... axes);
-    T concat(int axis, T... parts);
+    /** Joins tensors along an axis. */
+    T concat(int axis, java.util.List<T> parts);
+
+    @SuppressWarnings("unchecked")
+    default T concat(int axis, T... parts) {
+        return concat(axis, java.util.Arrays.asList(parts)); // a List: generic varargs arrive as Object[]
+    }
 
     /** The half-open range [from, to) along one axis. */
     T slice(T a, int axis, long from, long to);

@@ -167,7 +167,15 @@ public final class SdOps implements Ops<SDVariable> {
         return track(sd.max(a, keepDims, normalized(axes, a)), Shapes.reduce(shape(a), keepDims, axes));
     }
 
+    /**
+     * Non-negative axes in ascending order: SameDiff's reductions give wrong values for axes in
+     * descending order (max over (3, 2) with keepDims, ND4J 1.0.0-M2.1), so never pass them unsorted.
+     */
     private int[] normalized(int[] axes, SDVariable a) {
+        return Shapes.sortedAxes(axes, shape(a).length);
+    }
+
+    private int[] permutation(int[] axes, SDVariable a) {
         int r = shape(a).length;
         int[] out = new int[axes.length];
         for (int i = 0; i < axes.length; i++) out[i] = Shapes.axis(axes[i], r);
@@ -182,15 +190,15 @@ public final class SdOps implements Ops<SDVariable> {
 
     @Override
     public SDVariable permute(SDVariable a, int... axes) {
-        return track(sd.permute(a, normalized(axes, a)), Shapes.permute(shape(a), axes));
+        return track(sd.permute(a, permutation(axes, a)), Shapes.permute(shape(a), axes));
     }
 
     @Override
-    public SDVariable concat(int axis, SDVariable... parts) {
-        long[][] s = new long[parts.length][];
-        for (int i = 0; i < parts.length; i++) s[i] = shape(parts[i]);
+    public SDVariable concat(int axis, java.util.List<SDVariable> parts) {
+        long[][] s = new long[parts.size()][];
+        for (int i = 0; i < parts.size(); i++) s[i] = shape(parts.get(i));
         long[] out = Shapes.concat(axis, s);
-        return parts.length == 1 ? parts[0] : track(sd.concat(Shapes.axis(axis, out.length), parts), out);
+        return parts.size() == 1 ? parts.get(0) : track(sd.concat(Shapes.axis(axis, out.length), parts.toArray(new SDVariable[0])), out);
     }
 
     @Override
@@ -222,7 +230,27 @@ public final class SdOps implements Ops<SDVariable> {
 
     @Override
     public SDVariable cumsum(SDVariable a, int axis, boolean exclusive) {
-        return same(a, sd.cumsum(a, exclusive, false, Shapes.axis(axis, shape(a).length)));
+        int rank = shape(a).length, ax = Shapes.axis(axis, rank);
+        SDVariable inclusive;
+        if (ax == 0) {
+            inclusive = same(a, sd.cumsum(a, false, false, 0));
+        } else {
+            // cumsum's gradient is only right along axis 0 in ND4J 1.0.0-M2.1: move the axis to the front and back
+            int[] toFront = new int[rank];
+            toFront[0] = ax;
+            for (int i = 1, j = 0; i < rank; i++, j++) toFront[i] = j == ax ? ++j : j;
+            int[] back = new int[rank];
+            for (int i = 0; i < rank; i++) back[toFront[i]] = i;
+            SDVariable front = permute(a, toFront);
+            inclusive = permute(same(front, sd.cumsum(front, false, false, 0)), back);
+        }
+        if (!exclusive) return inclusive;
+        // The exclusive cumsum op's gradient is wrong too: shift the inclusive sums by one instead.
+        long n = shape(a)[ax];
+        long[] zeroShape = shape(a);
+        zeroShape[ax] = 1;
+        SDVariable zero = constant(org.nd4j.linalg.factory.Nd4j.zeros(dataType, zeroShape));
+        return n == 1 ? zero : concat(ax, zero, slice(inclusive, ax, 0, n - 1));
     }
 
     @Override

@@ -14,6 +14,11 @@ final class Shapes {
         return a;
     }
 
+    /** Axes made non-negative, de-duplicated and sorted ascending. */
+    static int[] sortedAxes(int[] axes, int rank) {
+        return java.util.Arrays.stream(axes).map(a -> axis(a, rank)).distinct().sorted().toArray();
+    }
+
     static long[] broadcast(long[] a, long[] b) {
         int r = Math.max(a.length, b.length);
         long[] out = new long[r];
