@@ -24,7 +24,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * entry carrying the fitted log-log slope ("standard — slope 1.97"), grey dashed O(n), O(n²)
  * (and optionally O(n log n), O(n√n)) guides starting just under the data, skipped points listed
  * in a box and in {@link #caption()}, and an optional crossover marker. It is an ordinary
- * {@link XYChart}: restyle it as you like.
+ * {@link XYChart}: restyle it as you like. One thing to know when adding data by hand: the x axis
+ * holds log2(n) (so every power of two gets a tick label), so add series with
+ * {@link #addLengthSeries(String, double[], double[])}, which takes plain lengths.
  *
  * <pre>{@code
  * ComplexityChart c = Charts.complexity(points, Metric.TIME, Mode.FORWARD);

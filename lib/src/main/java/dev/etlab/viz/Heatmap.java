@@ -449,11 +449,11 @@ public final class Heatmap {
         }
     }
 
-    /** About five "nice" tick positions in [0, n). */
+    /** Every position up to 16, else about five "nice" tick positions in [0, n). */
     static List<Integer> ticks(int n) {
         List<Integer> t = new ArrayList<>();
-        if (n <= 1) {
-            t.add(0);
+        if (n <= 16) {
+            for (int i = 0; i < Math.max(1, n); i++) t.add(i);
             return t;
         }
         double raw = n / 5.0;

@@ -13,8 +13,9 @@ import java.util.UUID;
  * Finds a running Jupyter Java kernel by reflection, so the library has no compile-time dependency
  * on kernel jars. Two kernels are known: JJava (org.dflib.jjava, the maintained continuation of
  * IJava) and IJava 1.3 (io.github.spencerpark). A kernel counts as running only when its classes
- * are visible <em>and</em> its static kernel instance is set: class presence alone (e.g. kernel
- * jars on a test class path) is not enough.
+ * are visible <em>and</em> its static kernel instance is set ({@code BaseKernel.notebookKernel()}
+ * for JJava, which {@code JavaNotebookStatics.kernel()} also returns; {@code IJava.getKernelInstance()}
+ * for IJava): class presence alone (e.g. kernel jars on a test class path) is not enough.
  */
 final class KernelBridge {
     private KernelBridge() {}
@@ -68,63 +69,52 @@ final class KernelBridge {
         return null;
     }
 
-    /** Calls a static no-argument method; null if it is missing, throws, or returns null. */
-    private static Object callStatic(Class<?> type, String method) {
-        if (type == null) return null;
-        try {
-            return type.getMethod(method).invoke(null);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
     private static Sink jjava() throws ReflectiveOperationException {
-        Class<?> statics = find("org.dflib.jjava.jupyter.kernel.BaseNotebookStatics");
-        if (statics == null) return null;
-        Object kernel = callStatic(find("org.dflib.jjava.kernel.JavaNotebookStatics"), "kernel");
-        if (kernel == null) {
-            kernel = callStatic(Class.forName("org.dflib.jjava.jupyter.kernel.BaseKernel", false, statics.getClassLoader()),
-                "notebookKernel");
-        }
-        if (kernel == null) return null;
-        Class<?> data = Class.forName("org.dflib.jjava.jupyter.kernel.display.DisplayData", false, statics.getClassLoader());
-        return new ReflectiveSink("JJava", data,
-            statics.getMethod("display", Object.class),
-            statics.getMethod("updateDisplay", String.class, Object.class));
+        Class<?> base = find("org.dflib.jjava.jupyter.kernel.BaseKernel");
+        if (base == null) return null;
+        Method getter = base.getMethod("notebookKernel");
+        if (invokeStatic(getter) == null) return null;
+        Class<?> data = Class.forName("org.dflib.jjava.jupyter.kernel.display.DisplayData", false, base.getClassLoader());
+        return new ReflectiveSink("JJava", getter, data);
     }
 
     private static Sink ijava() throws ReflectiveOperationException {
-        Class<?> display = find("io.github.spencerpark.ijava.runtime.Display");
-        if (display == null) return null;
-        Object kernel = callStatic(find("io.github.spencerpark.ijava.IJava"), "getKernelInstance");
-        if (kernel == null) return null;
-        Class<?> data = Class.forName("io.github.spencerpark.jupyter.kernel.display.DisplayData", false, display.getClassLoader());
-        return new ReflectiveSink("IJava", data,
-            display.getMethod("display", Object.class),
-            display.getMethod("updateDisplay", String.class, Object.class));
+        Class<?> ijava = find("io.github.spencerpark.ijava.IJava");
+        if (ijava == null) return null;
+        Method getter = ijava.getMethod("getKernelInstance");
+        if (invokeStatic(getter) == null) return null;
+        Class<?> data = Class.forName("io.github.spencerpark.jupyter.kernel.display.DisplayData", false, ijava.getClassLoader());
+        return new ReflectiveSink("IJava", getter, data);
     }
 
-    /** Builds the kernel's DisplayData object and hands it to the kernel's static display functions. */
+    private static Object invokeStatic(Method m) {
+        try {
+            return m.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // JJava's notebookKernel() throws when no kernel is running
+        }
+    }
+
+    /**
+     * Builds the kernel's DisplayData and hands it to the kernel object itself:
+     * {@code kernel.display(DisplayData)} and {@code kernel.getIO().display.updateDisplay(id, DisplayData)}.
+     * (The static {@code display(Object)} helpers would run the object through the kernel's renderer,
+     * which shows a DisplayData as its toString.)
+     */
     private static final class ReflectiveSink implements Sink {
         private final String name;
+        private final Method kernelGetter;
         private final Class<?> dataType;
-        private final Method putHtml, putText, putData, setDisplayId, display, update;
+        private final Method putHtml, putText, putData, setDisplayId;
 
-        ReflectiveSink(String name, Class<?> dataType, Method display, Method update) throws NoSuchMethodException {
+        ReflectiveSink(String name, Method kernelGetter, Class<?> dataType) throws NoSuchMethodException {
             this.name = name;
+            this.kernelGetter = kernelGetter;
             this.dataType = dataType;
             this.putHtml = dataType.getMethod("putHTML", String.class);
             this.putText = dataType.getMethod("putText", String.class);
             this.putData = dataType.getMethod("putData", String.class, Object.class);
-            Method id;
-            try {
-                id = dataType.getMethod("setDisplayId", String.class);
-            } catch (NoSuchMethodException e) {
-                id = null;
-            }
-            this.setDisplayId = id;
-            this.display = display;
-            this.update = update;
+            this.setDisplayId = dataType.getMethod("setDisplayId", String.class);
         }
 
         private Object data(Map<String, String> bundle) throws ReflectiveOperationException {
@@ -139,15 +129,21 @@ final class KernelBridge {
             return d;
         }
 
+        private Object kernel() throws ReflectiveOperationException {
+            Object k = kernelGetter.invoke(null);
+            if (k == null) throw new IllegalStateException(name + " kernel is gone");
+            return k;
+        }
+
         @Override
         public String display(Map<String, String> bundle) {
             try {
                 Object d = data(bundle);
-                // Give it an id of our own: both kernels keep an id that is already set.
                 String id = UUID.randomUUID().toString();
-                if (setDisplayId != null) setDisplayId.invoke(d, id);
-                Object r = display.invoke(null, d);
-                return r instanceof String s ? s : id;
+                setDisplayId.invoke(d, id);
+                Object k = kernel();
+                k.getClass().getMethod("display", dataType).invoke(k, d);
+                return id;
             } catch (InvocationTargetException e) {
                 throw new IllegalStateException(name + " display failed: " + e.getCause(), e.getCause());
             } catch (ReflectiveOperationException e) {
@@ -158,7 +154,11 @@ final class KernelBridge {
         @Override
         public void update(String id, Map<String, String> bundle) {
             try {
-                update.invoke(null, id, data(bundle));
+                Object d = data(bundle);
+                Object k = kernel();
+                Object io = k.getClass().getMethod("getIO").invoke(k);
+                Object stream = io.getClass().getField("display").get(io);
+                stream.getClass().getMethod("updateDisplay", String.class, dataType).invoke(stream, id, d);
             } catch (InvocationTargetException e) {
                 throw new IllegalStateException(name + " updateDisplay failed: " + e.getCause(), e.getCause());
             } catch (ReflectiveOperationException e) {

@@ -336,7 +336,7 @@ final class ProgressBars {
         public synchronized void update(long done, String status) {
             if (closed) return;
             bar.stepTo(done);
-            if (status != null) bar.setExtraMessage(status);
+            if (status != null) bar.setExtraMessage(status.isEmpty() ? "" : " " + status);
         }
 
         @Override

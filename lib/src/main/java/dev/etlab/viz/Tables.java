@@ -103,7 +103,7 @@ public final class Tables {
         if (shown < t.rowCount()) {
             sb.append("<tr><td colspan=\"").append(t.columnCount())
                 .append("\" style=\"padding:2px 10px;color:#777;font-style:italic\">… ")
-                .append(t.rowCount() - shown).append(" more rows (").append(t.rowCount()).append(" in all)</td></tr>");
+                .append(more(t.rowCount() - shown, t.rowCount())).append("</td></tr>");
         }
         sb.append("</tbody></table>");
         return sb.toString();
@@ -149,9 +149,13 @@ public final class Tables {
             }
         }
         if (shown < t.rowCount()) {
-            sb.append("… ").append(t.rowCount() - shown).append(" more rows (").append(t.rowCount()).append(" in all)\n");
+            sb.append("… ").append(more(t.rowCount() - shown, t.rowCount())).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String more(int hidden, int all) {
+        return hidden + (hidden == 1 ? " more row (" : " more rows (") + all + " in all)";
     }
 
     private static String stripRight(StringBuilder s) {

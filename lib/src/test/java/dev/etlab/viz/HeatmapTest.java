@@ -128,7 +128,8 @@ class HeatmapTest {
 
     @Test
     void ticksAreNice() {
-        assertEquals(List.of(0, 2, 4, 6, 8, 10), Heatmap.ticks(12));
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), Heatmap.ticks(12));
+        assertEquals(List.of(0, 5, 10, 15, 20, 25, 30), Heatmap.ticks(32));
         assertEquals(List.of(0, 500, 1000, 1500, 2000), Heatmap.ticks(2048));
         assertEquals(List.of(0), Heatmap.ticks(1));
     }

@@ -113,31 +113,30 @@ class NotebookTest {
 
     // ---------------------------------------------------------------- the reflective path, with stand-in kernel classes
 
-    private static final String STATICS = """
-        package org.dflib.jjava.jupyter.kernel;
-        public class BaseNotebookStatics {
-            public static final java.util.List<Object[]> LOG = new java.util.ArrayList<>();
-            public static String display(Object o) {
-                String id = ((org.dflib.jjava.jupyter.kernel.display.DisplayData) o).getDisplayId();
-                LOG.add(new Object[] {"display", id, o});
-                return id;
-            }
-            public static void updateDisplay(String id, Object o) { LOG.add(new Object[] {"update", id, o}); }
-        }
-        """;
     private static final String KERNEL = """
         package org.dflib.jjava.jupyter.kernel;
+        import org.dflib.jjava.jupyter.kernel.display.DisplayData;
         public class BaseKernel {
-            public static Object instance;
-            public static Object notebookKernel() {
+            public static final java.util.List<Object[]> LOG = new java.util.ArrayList<>();
+            public static BaseKernel instance;
+            public static BaseKernel notebookKernel() {
                 return java.util.Objects.requireNonNull(instance, "No kernel running");
             }
+            public void display(DisplayData d) { LOG.add(new Object[] {"display", d.getDisplayId(), d}); }
+            public JupyterIO getIO() { return new JupyterIO(); }
         }
         """;
-    private static final String JAVA_STATICS = """
-        package org.dflib.jjava.kernel;
-        public class JavaNotebookStatics {
-            public static Object kernel() { return org.dflib.jjava.jupyter.kernel.BaseKernel.notebookKernel(); }
+    private static final String IO = """
+        package org.dflib.jjava.jupyter.kernel;
+        public class JupyterIO {
+            public final DisplayStream display = new DisplayStream();
+        }
+        """;
+    private static final String STREAM = """
+        package org.dflib.jjava.jupyter.kernel;
+        import org.dflib.jjava.jupyter.kernel.display.DisplayData;
+        public class DisplayStream {
+            public void updateDisplay(String id, DisplayData d) { BaseKernel.LOG.add(new Object[] {"update", id, d}); }
         }
         """;
     private static final String DATA = """
@@ -158,9 +157,9 @@ class NotebookTest {
         Path src = dir.resolve("src"), out = dir.resolve("classes");
         Files.createDirectories(out);
         String[][] files = {
-            {"org/dflib/jjava/jupyter/kernel/BaseNotebookStatics.java", STATICS},
             {"org/dflib/jjava/jupyter/kernel/BaseKernel.java", KERNEL},
-            {"org/dflib/jjava/kernel/JavaNotebookStatics.java", JAVA_STATICS},
+            {"org/dflib/jjava/jupyter/kernel/JupyterIO.java", IO},
+            {"org/dflib/jjava/jupyter/kernel/DisplayStream.java", STREAM},
             {"org/dflib/jjava/jupyter/kernel/display/DisplayData.java", DATA},
         };
         List<String> args = new java.util.ArrayList<>(List.of("-d", out.toString()));
@@ -186,16 +185,15 @@ class NotebookTest {
             assertNull(KernelBridge.detect());
 
             Class<?> kernel = kernelLoader.loadClass("org.dflib.jjava.jupyter.kernel.BaseKernel");
-            kernel.getField("instance").set(null, new Object());
+            kernel.getField("instance").set(null, kernel.getConstructor().newInstance());
             KernelBridge.Sink sink = KernelBridge.detect();
             assertNotNull(sink);
             assertEquals("JJava", sink.name());
 
             Notebook.useSink(sink);
             String id = Notebook.show(chart("via reflection"));
-            Class<?> statics = kernelLoader.loadClass("org.dflib.jjava.jupyter.kernel.BaseNotebookStatics");
             @SuppressWarnings("unchecked")
-            List<Object[]> log = (List<Object[]>) statics.getField("LOG").get(null);
+            List<Object[]> log = (List<Object[]>) kernel.getField("LOG").get(null);
             assertEquals(1, log.size());
             assertEquals(id, log.get(0)[1]);
             Object data = log.get(0)[2];
