@@ -21,9 +21,16 @@ import sys
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 7))
-if not os.path.exists(os.path.join(ROOT, "lib", "pom.xml")):  # run from the source tree or from target/test-classes
-    ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 8))
+def _root():
+    d = os.path.dirname(os.path.abspath(__file__))
+    while d != os.path.dirname(d):  # walk up to the checkout (works from src/ and from target/test-classes)
+        if os.path.exists(os.path.join(d, "lib", "pom.xml")):
+            return d
+        d = os.path.dirname(d)
+    sys.exit("cannot find the project root (a folder with lib/pom.xml) above " + __file__)
+
+
+ROOT = _root()
 LIB = os.path.join(ROOT, "lib", "target")
 
 CELLS = {
