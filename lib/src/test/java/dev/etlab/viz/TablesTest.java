@@ -1,0 +1,81 @@
+package dev.etlab.viz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+class TablesTest {
+
+    static Table sample(int rows) {
+        IntColumn n = IntColumn.create("length");
+        DoubleColumn ms = DoubleColumn.create("ms");
+        StringColumn mech = StringColumn.create("mechanism");
+        for (int i = 0; i < rows; i++) {
+            n.append(256 << i);
+            ms.append(0.0123456 * Math.pow(4, i));
+            mech.append(i % 2 == 0 ? "standard" : "<linear>");
+        }
+        return Table.create("timings", mech, n, ms);
+    }
+
+    @Test
+    void numbersReadWell() {
+        assertEquals("16384", Tables.format(16384.0));
+        assertEquals("1.97", Tables.format(1.97));
+        assertEquals("0.9731", Tables.format(0.97312));
+        assertEquals("123.5", Tables.format(123.456));
+        assertEquals("12345.7", Tables.format(12345.678));
+        assertEquals("1.235e-04", Tables.format(0.00012345));
+        assertEquals("", Tables.format(Double.NaN));
+        assertEquals("0", Tables.format(0.0));
+        assertEquals("-2.5", Tables.format(-2.5));
+        assertEquals("", Tables.format((Object) null));
+        assertEquals("≈2", Tables.format((Object) "≈2"));
+    }
+
+    @Test
+    void htmlIsEscapedAlignedAndLimited() {
+        String html = Tables.html(sample(30), 5);
+        assertTrue(html.startsWith("<table"));
+        assertTrue(html.contains("&lt;linear&gt;"));
+        assertFalse(html.contains("<linear>"));
+        assertTrue(html.contains("… 25 more rows (30 in all)"));
+        assertEquals(5 + 2, html.split("<tr").length - 1, "header + 5 rows + the 'more' row");
+        assertTrue(html.contains("<caption"));
+        assertTrue(html.contains("text-align:right;font-variant-numeric:tabular-nums\">0.0123"));
+    }
+
+    @Test
+    void textIsAligned() {
+        String text = Tables.text(sample(3), 10);
+        String[] lines = text.split("\n");
+        assertEquals("timings", lines[0]);
+        assertTrue(lines[1].startsWith("mechanism"));
+        assertTrue(lines[2].matches("-+  -+  -+"), lines[2]);
+        // numbers right-aligned: every row's last column ends at the same place
+        int end = lines[3].length();
+        assertEquals(end, lines[4].length());
+        assertEquals(end, lines[5].length());
+    }
+
+    @Test
+    void comparisonTable() {
+        Tables.Comparison c = Tables.comparison("Linformer: ours vs paper")
+            .row("time slope, standard", 1.9712, "2 (O(n²))", "forward, n = 256…8192")
+            .row("time slope, linformer", 1.04, 1, null);
+        Table t = c.table();
+        assertEquals(2, t.rowCount());
+        assertEquals(java.util.List.of("quantity", "ours", "paper", "note"), t.columnNames());
+        assertEquals("1.971", t.stringColumn("ours").get(0));
+        assertEquals("1", t.stringColumn("paper").get(1));
+        assertEquals("", t.stringColumn("note").get(1));
+        assertTrue(c.html().contains("O(n²)"));
+        assertTrue(c.text().contains("time slope, linformer"));
+    }
+}
