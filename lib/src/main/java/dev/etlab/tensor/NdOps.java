@@ -62,7 +62,8 @@ public final class NdOps implements Ops<INDArray> {
         return value.dataType().isFPType() && value.dataType() != dataType ? value.castTo(dataType) : value;
     }
 
-    @Override public long[] shape(INDArray x) { return x.shape(); }
+    /** A copy: ND4J hands out its internal shape array, and writing to that would corrupt the array. */
+    @Override public long[] shape(INDArray x) { return x.shape().clone(); }
 
     @Override
     public INDArray matmul(INDArray a, INDArray b, boolean ta, boolean tb) {
@@ -141,7 +142,8 @@ public final class NdOps implements Ops<INDArray> {
         long[][] shapes = new long[parts.size()][];
         for (int i = 0; i < parts.size(); i++) shapes[i] = parts.get(i).shape();
         Shapes.concat(axis, shapes);
-        return parts.size() == 1 ? parts.get(0) : Nd4j.concat(Shapes.axis(axis, parts.get(0).rank()), parts.toArray(new INDArray[0]));
+        if (parts.size() == 1) return parts.get(0);
+        return Nd4j.concat(Shapes.axis(axis, parts.get(0).rank()), parts.toArray(new INDArray[0]));
     }
 
     @Override

@@ -231,26 +231,15 @@ public final class SdOps implements Ops<SDVariable> {
     @Override
     public SDVariable cumsum(SDVariable a, int axis, boolean exclusive) {
         int rank = shape(a).length, ax = Shapes.axis(axis, rank);
-        SDVariable inclusive;
-        if (ax == 0) {
-            inclusive = same(a, sd.cumsum(a, false, false, 0));
-        } else {
-            // cumsum's gradient is only right along axis 0 in ND4J 1.0.0-M2.1: move the axis to the front and back
-            int[] toFront = new int[rank];
-            toFront[0] = ax;
-            for (int i = 1, j = 0; i < rank; i++, j++) toFront[i] = j == ax ? ++j : j;
-            int[] back = new int[rank];
-            for (int i = 0; i < rank; i++) back[toFront[i]] = i;
-            SDVariable front = permute(a, toFront);
-            inclusive = permute(same(front, sd.cumsum(front, false, false, 0)), back);
-        }
-        if (!exclusive) return inclusive;
-        // The exclusive cumsum op's gradient is wrong too: shift the inclusive sums by one instead.
-        long n = shape(a)[ax];
-        long[] zeroShape = shape(a);
-        zeroShape[ax] = 1;
-        SDVariable zero = constant(org.nd4j.linalg.factory.Nd4j.zeros(dataType, zeroShape));
-        return n == 1 ? zero : concat(ax, zero, slice(inclusive, ax, 0, n - 1));
+        if (ax == 0) return same(a, sd.cumsum(a, exclusive, false, 0));
+        // cumsum's gradient is only right along axis 0 in ND4J 1.0.0-M2.1: move the axis to the front and back
+        int[] toFront = new int[rank];
+        toFront[0] = ax;
+        for (int i = 1, j = 0; i < rank; i++, j++) toFront[i] = j == ax ? ++j : j;
+        int[] back = new int[rank];
+        for (int i = 0; i < rank; i++) back[toFront[i]] = i;
+        SDVariable front = permute(a, toFront);
+        return permute(same(front, sd.cumsum(front, exclusive, false, 0)), back);
     }
 
     @Override

@@ -74,6 +74,26 @@ class OpsTest {
         assertGradients("gelu, sigmoid, rsqrt", new GradientCheck.Fn() { public <T> T apply(Ops<T> o, T x) { return o.add(o.gelu(x), o.rsqrt(o.add(o.square(x), 1.0))); } });
     }
 
+    /** Regression: NdOps.shape handed out ND4J's own shape array; a caller writing to it corrupted the tensor. */
+    @Test
+    void shapeIsACopy() {
+        INDArray x = TestData.normal(1, DataType.DOUBLE, 2, 3);
+        long[] s = NdOps.of(n -> null, DataType.DOUBLE).shape(x);
+        s[0] = 7;
+        assertArrayEquals(new long[] {2, 3}, x.shape());
+    }
+
+    @Test
+    void concatOfPermutedViewsKeepsEveryRow() {
+        NdOps nd = NdOps.of(n -> null, DataType.DOUBLE);
+        INDArray x = TestData.normal(1, DataType.DOUBLE, 1, 1, 6, 2);
+        INDArray view = x.permute(0, 1, 3, 2).permute(0, 1, 3, 2);
+        INDArray joined = nd.concat(2, view, org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, 1, 2, 2));
+        assertArrayEquals(new long[] {1, 1, 8, 2}, joined.shape());
+        assertEquals(x, joined.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 6), org.nd4j.linalg.indexing.NDArrayIndex.all()));
+    }
+
     @Test
     void stopGradientBlocksTheGradient() {
         ParamStore p = new ParamStore(DataType.DOUBLE, 1);
