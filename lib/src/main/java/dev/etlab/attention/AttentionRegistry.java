@@ -16,7 +16,9 @@ public final class AttentionRegistry {
         return List.of(
             new Entry("standard", "softmax(QKᵀ/√d)V, O(T²) time and memory (Vaswani et al. 2017)", new StandardAttention.Config()),
             new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
-                Performer.Config.favor(64)));
+                Performer.Config.favor(64)),
+            new Entry("linformer", "keys and values projected to length k along the sequence, O(T·k) (Wang et al. 2020)",
+                Linformer.Config.of(32)));
     }
 
     public static Entry get(String kind) {

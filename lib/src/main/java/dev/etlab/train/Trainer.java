@@ -71,6 +71,7 @@ public final class Trainer {
         try (Progress bar = Progress.start("training " + label, config.steps())) {
             while (step < last) {
                 step++;
+                for (var block : model.blocks()) block.attention().beforeTrainingStep(model.params(), block.attentionPrefix(), step);
                 Batch batch = task.trainBatch(config.batchSize(), step - 1);
                 long t0 = System.nanoTime();
                 double[] lossAcc = trainStep(batch);
