@@ -38,6 +38,9 @@ if [ -z "$backend" ]; then
 fi
 mkdir -p "$ETLAB_ENV_DIR/.cache"
 printf '%s\n' "$backend" >"$backend_file"
+if [ "$backend" = cuda ]; then
+  say "backend: CUDA (nd4j-cuda-11.6; kept for later runs until 'environment/setup.sh --cpu')"
+fi
 
 t0="$(now_s)"
 
