@@ -41,7 +41,7 @@ secs_setup=$(( $(now_s) - s ))
 
 if [ "$status_setup" = ok ]; then
   say "2/3 JUnit tests (mvn -B verify)"
-  mvn_args=(-B)
+  mvn_args=(-B --no-transfer-progress)
   [ "$(etlab_backend)" = cuda ] && mvn_args+=(-Pcuda)
   platform_arg="$(maven_platform_args)"
   [ -n "$platform_arg" ] && mvn_args+=("$platform_arg")
