@@ -69,3 +69,8 @@ etlab_backend() {
   b="$(cat "$ETLAB_ENV_DIR/.cache/backend" 2>/dev/null || true)"
   if [ "$b" = cuda ]; then echo cuda; else echo cpu; fi
 }
+
+# Prints the comment block at the top of a script (its usage text), without the '# '.
+print_usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}

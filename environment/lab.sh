@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --headless|--no-browser) headless=1 ;;
     --port) [ $# -ge 2 ] || die "--port needs a number"; port="$2"; shift ;;
     --port=*) port="${1#--port=}" ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) passthrough+=("$1") ;;
   esac
   shift

@@ -346,6 +346,20 @@ SMOKE_FIRST_CELL = """\
 %load etlab-setup.jsh"""
 
 
+def check_kernelspec() -> None:
+    """Exits unless the `java` kernelspec Jupyter will use is the one setup.sh wrote."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        spec = None
+    if spec is None or "etlab" not in (spec.metadata or {}):
+        where = f" (found {spec.resource_dir}, not the lab's)" if spec else ""
+        sys.exit(f"[notebooks] ERROR: the lab's `{KERNEL}` kernelspec is not installed{where}: "
+                 "run environment/setup.sh")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description="Run the lab's notebooks headlessly through the `java` kernel and check them.",
@@ -358,6 +372,7 @@ def main() -> int:
     args = ap.parse_args()
 
     jupyter_environment()
+    check_kernelspec()
     if args.self_test:
         return self_test()
     limit = args.timeout or (FULL_LIMIT_S if args.full else QUICK_LIMIT_S)

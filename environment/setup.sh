@@ -5,7 +5,7 @@
 #   1. checks the prerequisites: JDK 17+ (java, javac, jshell), Maven 3.8+, Python 3.10+ with venv
 #   2. environment/.venv: JupyterLab, JJava (the Java kernel), nbclient, nbconvert, pinned
 #   3. builds the library: lib/target/etlab.jar + lib/target/dependency/*.jar
-#      (the first build downloads ND4J, about 150 MB, into ~/.m2)
+#      (the first build downloads ND4J, about 175 MB, into ~/.m2)
 #   4. data/corpus: fetches and verifies the text corpus (data/README.md)
 #   5. registers the Jupyter kernel `java` in environment/.jupyter/data/kernels/java
 #
@@ -28,7 +28,7 @@ for arg in "$@"; do
     --cuda) backend=cuda ;;
     --cpu) backend=cpu ;;
     --force) force=1 ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option: $arg (see --help)" ;;
   esac
 done

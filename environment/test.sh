@@ -21,7 +21,7 @@ for arg in "$@"; do
     --full) full=1 ;;
     --no-smoke) smoke=0 ;;
     --runner-self-test) self_test=1 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option: $arg (see --help)" ;;
   esac
 done
