@@ -37,7 +37,7 @@ class LinformerTest {
             ParamStore p = new ParamStore(DataType.DOUBLE, 3);
             lin.declare(p, "a.");
             INDArray eye = Nd4j.eye(N).castTo(DataType.DOUBLE);
-            for (String name : Set.of(lin.keyProjection("a."), lin.valueProjection("a."))) {
+            for (String name : new java.util.HashSet<>(java.util.List.of(lin.keyProjection("a."), lin.valueProjection("a.")))) {
                 p.assign(name, sharing == Linformer.Sharing.NONE ? Nd4j.stack(0, eye, eye) : eye);
             }
             // Unpadded only: with padding, every compressed key row is still attended (its projection of the real
