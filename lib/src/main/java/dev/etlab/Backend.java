@@ -35,8 +35,8 @@ public record Backend(String backend, String blasVendor, int blasThreads, int om
         }
     }
 
-    static final String HOW_TO_USE_CPU = "To run on the CPU instead, build without the cuda profile "
-        + "(mvn -DskipTests package, which environment/setup.sh does) and restart the kernel or program.";
+    static final String HOW_TO_USE_CPU = "To run on the CPU instead, rebuild with the CPU backend — "
+        + "environment/setup.sh --cpu (or mvn -DskipTests package, without -Pcuda) — and restart the kernel or program.";
 
     /** Initialises the lab ({@link Lab#init}) and the backend, then describes them. */
     public static Backend report() {

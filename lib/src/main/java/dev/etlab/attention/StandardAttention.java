@@ -1,6 +1,7 @@
 package dev.etlab.attention;
 
-import dev.etlab.tensor.Ops;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Scaled dot-product attention, the baseline every other mechanism is measured against.
@@ -9,7 +10,7 @@ import dev.etlab.tensor.Ops;
  * <pre>Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V        (Eq. 1)</pre>
  * Time and memory are O(T²) per head: the (T, T) score matrix is the wall the other methods attack.
  */
-public final class StandardAttention extends MultiHeadAttention {
+public final class StandardAttention extends SoftmaxAttention {
 
     /** Standard attention has no parameters of its own. */
     public record Config() implements AttentionConfig {
@@ -29,19 +30,9 @@ public final class StandardAttention extends MultiHeadAttention {
         return config;
     }
 
+    /** Causal: keys after the query are masked. */
     @Override
-    protected <T> T attend(Ops<T> ops, String prefix, T q, T k, T v, T keyPadding) {
-        long t = ops.size(q, 2);
-        long s = ops.size(k, 2);
-        T scores = ops.mul(ops.matmul(q, k, false, true), 1.0 / Math.sqrt(dims.headDim())); // (B, H, T, S)  Eq. (1)
-        if (dims.causal()) {
-            scores = ops.add(scores, ops.constant(Masks.causalBias(t, s, ops.dataType())));
-        }
-        if (keyPadding != null) {
-            scores = ops.add(scores, Masks.paddingBias(ops, keyPadding));
-        }
-        T probs = ops.softmax(scores, -1);                                                    // (B, H, T, S)
-        ops.record(prefix + "probs", probs);
-        return ops.matmul(probs, v);                                                          // (B, H, T, Dh)
+    protected INDArray maskBias(long queries, long keys, DataType type) {
+        return dims.causal() ? Masks.causalBias(queries, keys, type) : null;
     }
 }
