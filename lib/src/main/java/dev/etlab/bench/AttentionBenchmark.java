@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * time budget, is recorded as skipped with the reason instead of being run.
  *
  * <p>Defaults: D = 64, H = 4, B = 1, bidirectional, T = 256 … 16384, both modes, 1 warm-up, 3
- * repeats, seed 42, cap {@link MemoryCap#machineDefault()}, no time budget, {@link Isolation#SERIES},
+ * repeats, seed 42, cap {@link MemoryCap#defaultFor}, no time budget, {@link Isolation#SERIES},
  * one progress line per point on {@code System.out}.
  */
 public final class AttentionBenchmark {
@@ -213,9 +213,9 @@ public final class AttentionBenchmark {
         return new BenchmarkSetup(attention, name, dModel, heads, batch, causal, warmups, repeats, seed);
     }
 
-    /** The memory cap this benchmark uses: the one set, else {@link MemoryCap#machineDefault()}. */
+    /** The memory cap this benchmark uses: the one set, else {@link MemoryCap#defaultFor} its isolation. */
     public long memoryCapBytes() {
-        return memoryCapBytes > 0 ? memoryCapBytes : MemoryCap.machineDefault();
+        return memoryCapBytes > 0 ? memoryCapBytes : MemoryCap.defaultFor(isolation);
     }
 
     public Isolation isolation() {
@@ -224,10 +224,14 @@ public final class AttentionBenchmark {
 
     /** One line saying what will run. */
     public String describe() {
+        return describe(memoryCapBytes());
+    }
+
+    private String describe(long cap) {
         BenchmarkSetup s = setup();
-        return String.format(java.util.Locale.ROOT, "%s: %s at T = %s, B=%d D=%d H=%d %s, %d warm-up + %d timed, %s, memory cap %s%s",
+        return String.format(java.util.Locale.ROOT, "%s: %s at T = %s, B=%d D=%d H=%d %s, %d warm-up(s) + %d timed, %s, memory cap %s%s",
             s.label(), modes.stream().map(Mode::label).toList(), lengths, batch, dModel, heads, causal ? "causal" : "bidirectional",
-            warmups, repeats, isolation.label(), Bytes.format(memoryCapBytes()),
+            warmups, repeats, isolation.label(), Bytes.format(cap),
             timeBudget == null ? "" : ", time budget " + timeBudget.toSeconds() + " s per point");
     }
 
@@ -249,7 +253,7 @@ public final class AttentionBenchmark {
                 BenchmarkSetup setup = b.setup();
                 long cap = b.memoryCapBytes();
                 PointExecutor executor = executors.computeIfAbsent(b.executorKey(cap), k -> b.executor(cap));
-                if (!b.quiet) System.out.println("Benchmark " + b.describe());
+                if (!b.quiet) System.out.println("Benchmark " + b.describe(cap));
                 Sweep sweep = new Sweep(executor, new SkipRules(cap, b.timeBudget), b.progress);
                 all.addAll(sweep.run(setup, b.lengths, b.modes));
             }
@@ -267,7 +271,7 @@ public final class AttentionBenchmark {
 
     private PointExecutor executor(long cap) {
         if (isolation == Isolation.IN_PROCESS) return PointExecutor.inProcess();
-        ChildJvm jvm = ChildJvm.ofThisJvm(childJvmOptions, childEnvironment);
+        ChildJvm jvm = ChildJvm.ofThisJvm(childJvmOptions, childEnvironment, nativeGuard(cap) + MemoryCap.CHILD_BASELINE_MIB * Bytes.MIB);
         PrintStream echo = echoChildOutput ? System.err : null;
         return new ChildJvmExecutor(jvm, isolation == Isolation.FRESH_PROCESS, nativeGuard(cap), pointTimeout, echo);
     }

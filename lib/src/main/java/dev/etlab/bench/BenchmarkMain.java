@@ -50,7 +50,8 @@ public final class BenchmarkMain {
           --repeats N                 timed runs per point; median and min reported (default 3)
           --seed N                    seed of parameters and inputs (default 42)
           --cap SIZE                  skip lengths predicted to peak above SIZE, e.g. 12g (default: half the RAM,
-                                      at most 80%% of what is available)
+                                      at most 80%% of what is available, 1 GiB below an inherited
+                                      -Dorg.bytedeco.javacpp.maxphysicalbytes)
           --time-budget SECONDS       skip longer lengths once a point takes longer than this (default none)
           --isolation fresh|series|in-process
                                       fresh JVM per point (default), one child JVM with memory tracking reset
@@ -168,13 +169,14 @@ public final class BenchmarkMain {
         }
         List<Mode> modes = Arrays.stream(v.getOrDefault("modes", "forward,forward+backward").split(",")).map(Mode::parse).distinct().toList();
         Duration budget = v.containsKey("time-budget") ? Duration.ofMillis(Math.round(positiveNumber("--time-budget", v.get("time-budget")) * 1000)) : null;
-        long cap = v.containsKey("cap") ? Bytes.parse("--cap", v.get("cap")) : MemoryCap.machineDefault();
+        Isolation isolation = Isolation.parse(v.getOrDefault("isolation", "fresh"));
+        long cap = v.containsKey("cap") ? Bytes.parse("--cap", v.get("cap")) : MemoryCap.defaultFor(isolation);
         Path out = Path.of(v.getOrDefault("out", "build/bench/" + String.join("-", kinds) + ".csv"));
         return new Options(kinds, label, lengths, integer("--batch", v.getOrDefault("batch", "1")),
             integer("--dmodel", v.getOrDefault("dmodel", "64")), integer("--heads", v.getOrDefault("heads", "4")),
             bool("--causal", v.getOrDefault("causal", "false")), modes, integer("--warmups", v.getOrDefault("warmups", "1")),
             integer("--repeats", v.getOrDefault("repeats", "3")), longValue("--seed", v.getOrDefault("seed", "42")), cap, budget,
-            Isolation.parse(v.getOrDefault("isolation", "fresh")), out, quiet, help);
+            isolation, out, quiet, help);
     }
 
     private static final List<String> KNOWN = List.of("attention", "label", "from", "to", "lengths", "batch", "dmodel", "heads",

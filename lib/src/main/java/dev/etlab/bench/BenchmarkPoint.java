@@ -19,6 +19,7 @@ package dev.etlab.bench;
  * @param minMillis       fastest repeat (NaN when skipped)
  * @param repeats         number of timed repeats after warm-up (0 when skipped)
  * @param peakRssBytes    peak resident memory above the point's baseline: everything the process touched, native included
+ *                        (the median over the timed runs of each run's peak, or the build phase's peak if higher)
  * @param peakHeapBytes   peak JVM heap use above the baseline
  * @param peakNativeBytes peak of ND4J's tracked off-heap allocations above the baseline
  * @param skipped         null when measured; otherwise why the point was not run (e.g. predicted to exceed the memory cap)

@@ -18,13 +18,11 @@ import java.util.Map;
  * property. The environment is inherited, so {@code ETLAB_BLAS_THREADS} and {@code OMP_NUM_THREADS}
  * reach the child as they are here.
  *
- * <p>Added to the environment: {@code MALLOC_ARENA_MAX=1} (one glibc arena, as everywhere in the
- * lab) and {@code MALLOC_MMAP_THRESHOLD_=65536}. The latter makes glibc serve every allocation of
- * 64 KiB or more with its own mapping and unmap it when freed (it also turns off glibc's dynamic
- * threshold, which otherwise climbs to 32 MiB). Without it, memory freed by one point stays
- * resident in glibc's heap and the next point reuses it without raising the resident peak: in a
- * series, forward+backward at T = 256 then showed 7.4 MiB of resident peak for 19.6 MiB of ND4J
- * arrays; with it, 18.2 MiB. Timings did not change measurably.
+ * <p>Added: {@code MALLOC_ARENA_MAX=1} in the environment (one glibc arena, as everywhere in the
+ * lab) and {@code -XX:MaxHeapFreeRatio=100}, which stops the collector from shrinking the heap:
+ * after the collections that precede each run, G1 would otherwise hand heap memory back to the
+ * system in the background, and resident memory falling during a point hides part of its peak
+ * (a forward pass at T = 512 measured 0 bytes of peak for 13 MiB of arrays that way).
  *
  * @param classpath   the child's classpath
  * @param jvmOptions  options before the main class
@@ -35,13 +33,22 @@ record ChildJvm(String classpath, List<String> jvmOptions, Map<String, String> e
     /** The main class children run. */
     static final String MAIN = BenchmarkChild.class.getName();
 
-    /** Children of this JVM, with extra options and environment variables (which win over inherited ones). */
-    static ChildJvm ofThisJvm(List<String> extraOptions, Map<String, String> extraEnvironment) {
+    /**
+     * Children of this JVM, with extra options and environment variables (which win over inherited
+     * ones). When this JVM sets no JavaCPP physical-memory limit, children get
+     * {@code physicalLimitBytes} (if positive): without it JavaCPP's default, 4 × -Xmx, would force
+     * collections and fail points below the memory cap.
+     */
+    static ChildJvm ofThisJvm(List<String> extraOptions, Map<String, String> extraEnvironment, long physicalLimitBytes) {
         List<String> options = inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (physicalLimitBytes > 0 && MemoryCap.physicalLimit(options).isEmpty()
+            && MemoryCap.physicalLimit(extraOptions).isEmpty()) {
+            options.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + physicalLimitBytes);
+        }
+        options.add("-XX:MaxHeapFreeRatio=100");
         options.addAll(extraOptions);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MALLOC_ARENA_MAX", "1");
-        env.put("MALLOC_MMAP_THRESHOLD_", "65536");
         env.putAll(extraEnvironment);
         return new ChildJvm(ChildClasspath.resolve(), List.copyOf(options), Map.copyOf(env));
     }

@@ -11,9 +11,51 @@ import java.util.OptionalLong;
  * may have before it is skipped. Half the machine's physical memory (as the JVM sees it, which
  * respects container limits), and at most 80% of the memory available when the benchmark starts,
  * so a busy machine gets a lower cap.
+ *
+ * <p>JavaCPP's physical-memory limit ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes}, default
+ * 4 × -Xmx) binds too: once the process's resident memory exceeds it, JavaCPP forces garbage
+ * collections and then throws OutOfMemoryError. When this JVM sets it, children inherit it and the
+ * default cap stays {@value #CHILD_BASELINE_MIB} MiB below it (a child's own baseline); when it
+ * does not, children get a limit above the cap instead ({@link ChildJvm}).
  */
 public final class MemoryCap {
     private MemoryCap() {}
+
+    /** Room left for a child JVM's own resident memory (JVM, ND4J's libraries) under a physical limit. */
+    static final long CHILD_BASELINE_MIB = 1024;
+
+    private static final String PHYSICAL_LIMIT = "-Dorg.bytedeco.javacpp.maxphysicalbytes=";
+
+    /** The default cap for benchmarks run with this isolation from this JVM. */
+    public static long defaultFor(Isolation isolation) {
+        long cap = machineDefault();
+        if (isolation == Isolation.IN_PROCESS) {
+            long limit = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+            long resident = ProcStatus.read().map(ProcStatus.Rss::currentBytes).orElse(0L);
+            if (limit > 0) cap = Math.min(cap, limit - resident);
+        } else {
+            OptionalLong limit = physicalLimit(ChildJvm.inheritedOptions(
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            if (limit.isPresent()) cap = Math.min(cap, limit.getAsLong() - CHILD_BASELINE_MIB * Bytes.MIB);
+        }
+        return Math.max(cap, 256 * Bytes.MIB);
+    }
+
+    /** JavaCPP's physical-memory limit set among these JVM options, if any (0 means none). */
+    static OptionalLong physicalLimit(java.util.List<String> jvmOptions) {
+        for (String o : jvmOptions) {
+            if (o.regionMatches(true, 0, PHYSICAL_LIMIT, 0, PHYSICAL_LIMIT.length())) {
+                String value = o.substring(PHYSICAL_LIMIT.length());
+                if (value.strip().equals("0")) return OptionalLong.empty();
+                try {
+                    return OptionalLong.of(Bytes.parse("maxphysicalbytes", value));
+                } catch (IllegalArgumentException unreadable) {
+                    return OptionalLong.empty();
+                }
+            }
+        }
+        return OptionalLong.empty();
+    }
 
     /** The default cap for this machine, now. */
     public static long machineDefault() {

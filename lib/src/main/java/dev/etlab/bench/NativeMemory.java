@@ -1,6 +1,8 @@
 package dev.etlab.bench;
 
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -18,16 +20,21 @@ import org.nd4j.linalg.factory.Nd4j;
 final class NativeMemory {
     private NativeMemory() {}
 
-    private static volatile Method counter;
+    /** libnd4j's counter bound to the environment, type (int)long; null where there is none. */
+    private static volatile MethodHandle counter;
     private static volatile boolean resolved;
 
-    /** Current ND4J off-heap array bytes. */
+    /**
+     * Current ND4J off-heap array bytes. Allocates nothing on the heap (the counter is called
+     * through an exact method handle), so sampling it every millisecond cannot trigger the
+     * garbage collections that would free dead arrays early and lower the peak being measured.
+     */
     static long currentBytes() {
-        Method m = counterMethod();
+        MethodHandle m = counterHandle();
         if (m != null) {
             try {
-                return ((Number) m.invoke(Nd4j.getEnvironment(), 0)).longValue();
-            } catch (ReflectiveOperationException | RuntimeException e) {
+                return (long) m.invokeExact(0);
+            } catch (Throwable e) {
                 counter = null;
             }
         }
@@ -36,10 +43,10 @@ final class NativeMemory {
 
     /** Which counter {@link #currentBytes} reads. */
     static String source() {
-        return counterMethod() != null ? "libnd4j device counter" : "JavaCPP Pointer.totalBytes()";
+        return counterHandle() != null ? "libnd4j device counter" : "JavaCPP Pointer.totalBytes()";
     }
 
-    private static Method counterMethod() {
+    private static MethodHandle counterHandle() {
         if (!resolved) {
             synchronized (NativeMemory.class) {
                 if (!resolved) {
@@ -52,13 +59,48 @@ final class NativeMemory {
         return counter;
     }
 
-    private static Method find(String name) {
+    private static MethodHandle find(String name) {
         try {
-            Method m = Nd4j.getEnvironment().getClass().getMethod(name, int.class);
-            m.setAccessible(true);
-            return m;
+            Object env = Nd4j.getEnvironment();
+            return MethodHandles.publicLookup().findVirtual(env.getClass(), name, MethodType.methodType(long.class, int.class)).bindTo(env);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
+        }
+    }
+
+    private static volatile Object mallocTrim;
+    private static volatile boolean trimResolved;
+
+    /**
+     * Asks glibc to return free memory to the operating system ({@code malloc_trim(0)}, called
+     * through JNA, which ND4J brings along; a no-op where either is missing). Freed chunks in the
+     * middle of glibc's heap stay resident otherwise, and a later allocation can reuse them
+     * without raising the resident high-water mark, hiding part of that allocation's peak.
+     *
+     * @return whether malloc_trim was called
+     */
+    static boolean trimMalloc() {
+        if (!trimResolved) {
+            synchronized (NativeMemory.class) {
+                if (!trimResolved) {
+                    try {
+                        Class<?> lib = Class.forName("com.sun.jna.NativeLibrary");
+                        Object c = lib.getMethod("getInstance", String.class).invoke(null, "c");
+                        mallocTrim = lib.getMethod("getFunction", String.class).invoke(c, "malloc_trim");
+                    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                        mallocTrim = null;
+                    }
+                    trimResolved = true;
+                }
+            }
+        }
+        Object f = mallocTrim;
+        if (f == null) return false;
+        try {
+            f.getClass().getMethod("invokeInt", Object[].class).invoke(f, (Object) new Object[] {0});
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
         }
     }
 

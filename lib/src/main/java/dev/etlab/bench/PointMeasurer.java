@@ -42,11 +42,14 @@ final class PointMeasurer {
         try {
             Workload work = Workload.prepare(setup, mode, length);
             for (int i = 0; i < setup.warmups() + setup.repeats(); i++) {
+                boolean timed = i >= setup.warmups();
                 MemoryMeter.settle();
+                memory.beginRun();
                 long start = System.nanoTime();
                 work.runOnce();
                 long elapsed = System.nanoTime() - start;
-                if (i >= setup.warmups()) millis[i - setup.warmups()] = elapsed / 1e6;
+                memory.endRun(timed);
+                if (timed) millis[i - setup.warmups()] = elapsed / 1e6;
             }
             work = null; // the workload stays part of the peak until here
             MemoryPeaks peaks = memory.stop();

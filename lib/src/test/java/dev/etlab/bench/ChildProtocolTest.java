@@ -41,11 +41,15 @@ class ChildProtocolTest {
             "-agentlib:jdwp=transport=dt_socket", "-XX:MaxRAMPercentage=50", "-ea");
         assertEquals(List.of("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.nd4j.x=1", "-XX:MaxRAMPercentage=50"),
             ChildJvm.inheritedOptions(parent));
-        ChildJvm jvm = ChildJvm.ofThisJvm(List.of("-Xss2m"), java.util.Map.of("X", "1"));
+        ChildJvm jvm = ChildJvm.ofThisJvm(List.of("-Xss2m"), java.util.Map.of("X", "1"), 5 * Bytes.GIB);
         assertEquals("1", jvm.environment().get("MALLOC_ARENA_MAX"));
         assertEquals("1", jvm.environment().get("X"));
         List<String> cmd = jvm.command();
         assertEquals(ChildJvm.MAIN, cmd.get(cmd.size() - 1));
         assertTrue(cmd.contains("-Xss2m"), cmd.toString());
+        // surefire passes -Dorg.bytedeco.javacpp.maxphysicalbytes=12G: inherited, not replaced
+        assertEquals(java.util.OptionalLong.of(12 * Bytes.GIB), MemoryCap.physicalLimit(jvm.jvmOptions()));
+        assertEquals(java.util.OptionalLong.of(3 * Bytes.GIB), MemoryCap.physicalLimit(List.of("-Dorg.bytedeco.javacpp.maxPhysicalBytes=3g")));
+        assertTrue(MemoryCap.physicalLimit(List.of("-Dorg.bytedeco.javacpp.maxphysicalbytes=0")).isEmpty());
     }
 }
