@@ -18,7 +18,8 @@ import java.util.Map;
  *
  * <p>From the repository root, after {@code mvn -q -B -DskipTests package}:
  * <pre>
- * java -Xmx2g -cp lib/target/etlab.jar:lib/target/dependency/* dev.etlab.bench.BenchmarkMain \
+ * MALLOC_ARENA_MAX=1 java -Xmx2g -Dorg.bytedeco.javacpp.cachedir=environment/.javacpp \
+ *     -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.BenchmarkMain \
  *     --attention standard --from 256 --to 16384 --modes forward,forward+backward --out build/bench/standard.csv
  * </pre>
  * or through Maven (compiles first; paths are relative to the repository root):
