@@ -52,8 +52,8 @@ public record Slope(String mechanism, Mode mode, Metric metric, int fromLength, 
             chosen.size(), line[0], line[1], line[2]);
     }
 
-    /** {slope, intercept, r²} of the least-squares line y ≈ slope·x + intercept. */
-    static double[] leastSquares(double[] x, double[] y) {
+    /** {slope, intercept, r²} of the least-squares line y ≈ slope·x + intercept (x needs two distinct values). */
+    public static double[] leastSquares(double[] x, double[] y) {
         int n = x.length;
         double mx = 0, my = 0;
         for (int i = 0; i < n; i++) {

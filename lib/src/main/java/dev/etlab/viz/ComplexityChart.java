@@ -1,5 +1,6 @@
 package dev.etlab.viz;
 
+import dev.etlab.bench.Metric;
 import dev.etlab.bench.BenchmarkPoint;
 import dev.etlab.bench.Mode;
 import java.awt.BasicStroke;

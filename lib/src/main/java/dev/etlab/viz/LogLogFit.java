@@ -2,7 +2,8 @@ package dev.etlab.viz;
 
 /**
  * Least-squares fit of log y = intercept + slope · log x (natural logs) over points with x, y > 0:
- * the exponent of a power law y = c·x^slope. Kept small and local to the chart code.
+ * the exponent of a power law y = c·x^slope, for any series a chart draws (the arithmetic is
+ * {@link dev.etlab.bench.Slope#leastSquares}; this adds skipping of unusable points).
  *
  * @param slope     fitted exponent (NaN with fewer than two usable points or a single distinct x)
  * @param intercept log c
@@ -13,28 +14,12 @@ record LogLogFit(double slope, double intercept, double r2, int n) {
 
     static LogLogFit of(double[] x, double[] y) {
         if (x.length != y.length) throw new IllegalArgumentException("x and y differ in length: " + x.length + " vs " + y.length);
-        int n = 0;
-        double sx = 0, sy = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (usable(x[i], y[i])) {
-                n++;
-                sx += Math.log(x[i]);
-                sy += Math.log(y[i]);
-            }
-        }
-        if (n < 2) return new LogLogFit(Double.NaN, Double.NaN, Double.NaN, n);
-        double mx = sx / n, my = sy / n, sxx = 0, sxy = 0, syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (!usable(x[i], y[i])) continue;
-            double dx = Math.log(x[i]) - mx, dy = Math.log(y[i]) - my;
-            sxx += dx * dx;
-            sxy += dx * dy;
-            syy += dy * dy;
-        }
-        if (sxx == 0) return new LogLogFit(Double.NaN, Double.NaN, Double.NaN, n);
-        double slope = sxy / sxx;
-        double r2 = syy == 0 ? 1 : (sxy * sxy) / (sxx * syy);
-        return new LogLogFit(slope, my - slope * mx, r2, n);
+        java.util.List<double[]> logs = new java.util.ArrayList<>();
+        for (int i = 0; i < x.length; i++) if (usable(x[i], y[i])) logs.add(new double[] {Math.log(x[i]), Math.log(y[i])});
+        int n = logs.size();
+        if (logs.stream().mapToDouble(p -> p[0]).distinct().count() < 2) return new LogLogFit(Double.NaN, Double.NaN, Double.NaN, n);
+        double[] line = dev.etlab.bench.Slope.leastSquares(logs.stream().mapToDouble(p -> p[0]).toArray(), logs.stream().mapToDouble(p -> p[1]).toArray());
+        return new LogLogFit(line[0], line[1], line[2], n);
     }
 
     private static boolean usable(double x, double y) {

@@ -1,5 +1,6 @@
 package dev.etlab.viz;
 
+import dev.etlab.bench.Metric;
 import java.awt.image.BufferedImage;
 import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.etlab.viz;
 
+import dev.etlab.bench.Metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
