@@ -56,6 +56,7 @@ public final class Check {
     private static String show(Object v) {
         if (v instanceof int[] a) return Arrays.toString(a);
         if (v instanceof long[] a) return Arrays.toString(a);
+        if (v instanceof String s && s.isBlank()) return "\"" + s + "\""; // visible even when empty
         return String.valueOf(v);
     }
 }
