@@ -369,8 +369,8 @@ public final class Charts {
     }
 
     /** Same as {@link Notebook#show(Object)}. */
-    public static String show(Object chartOrImage) {
-        return Notebook.show(chartOrImage);
+    public static void show(Object chartOrImage) {
+        Notebook.show(chartOrImage);
     }
 
 }

@@ -94,11 +94,20 @@ public final class Notebook {
 
     /**
      * Shows an object: an XChart chart or an image as {@code image/png}, a Tablesaw table as an HTML
-     * table (first {@link Tables#DEFAULT_ROWS} rows), anything else as text. Returns the display id
-     * in a notebook; outside, charts and images are saved under {@link #plotsDir()} (the path is
-     * printed and returned as the "id") and anything else is printed (null is returned).
+     * table (first {@link Tables#DEFAULT_ROWS} rows), anything else as text. Outside a notebook,
+     * charts and images are saved under {@link #plotsDir()} (the path is printed) and anything else
+     * is printed. Returns nothing, so a notebook cell ending with it shows no stray value; use
+     * {@link #display} for an output to {@link #update} later.
      */
-    public static String show(Object o) {
+    public static void show(Object o) {
+        display(o);
+    }
+
+    /**
+     * As {@link #show(Object)}, returning the display id to pass to {@link #update}; outside a
+     * notebook, the saved PNG's path (or null for printed text).
+     */
+    public static String display(Object o) {
         KernelBridge.Sink s = sink();
         if (s != null) return s.display(bundle(o));
         if (isImage(o)) {
@@ -110,24 +119,29 @@ public final class Notebook {
         return null;
     }
 
-    /**
-     * Shows an object and, for charts and images, also writes the PNG to {@code file} (in a
-     * notebook as well, so figures can be kept). Returns the display id, or the path outside a notebook.
-     */
-    public static String show(Object o, Path file) {
+    /** Shows an object and, for charts and images, also writes the PNG to {@code file} (in a notebook as well, so figures can be kept). */
+    public static void show(Object o, Path file) {
         if (file != null && isImage(o)) {
             save(o, file);
             KernelBridge.Sink s = sink();
-            if (s != null) return s.display(bundle(o));
+            if (s != null) {
+                s.display(bundle(o));
+                return;
+            }
             files.put(file.toString(), file);
             System.out.println("saved " + file.toAbsolutePath());
-            return file.toString();
+            return;
         }
-        return show(o);
+        show(o);
     }
 
     /** Shows an HTML fragment (as text with tags stripped outside a notebook). */
-    public static String html(String html) {
+    public static void html(String html) {
+        displayHtml(html);
+    }
+
+    /** As {@link #html}, returning the display id for {@link #updateHtml} (null outside a notebook). */
+    public static String displayHtml(String html) {
         KernelBridge.Sink s = sink();
         if (s != null) return s.display(htmlBundle(html));
         System.out.println(stripTags(html));
@@ -135,15 +149,17 @@ public final class Notebook {
     }
 
     /** Shows a table with at most {@code maxRows} rows (HTML in a notebook, aligned text outside). */
-    public static String table(Table t, int maxRows) {
+    public static void table(Table t, int maxRows) {
         KernelBridge.Sink s = sink();
-        if (s != null) return s.display(tableBundle(t, maxRows));
+        if (s != null) {
+            s.display(tableBundle(t, maxRows));
+            return;
+        }
         System.out.print(Tables.text(t, maxRows));
-        return null;
     }
 
     /**
-     * Replaces the output {@code id} (from a show call) with {@code o}, in place. Outside a notebook,
+     * Replaces the output {@code id} (from {@link #display}) with {@code o}, in place. Outside a notebook,
      * an id that is a saved PNG's path is overwritten with the new chart or image; otherwise the
      * object is printed.
      */

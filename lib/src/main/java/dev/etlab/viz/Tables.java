@@ -231,9 +231,9 @@ public final class Tables {
             return Tables.text(table(), Integer.MAX_VALUE);
         }
 
-        /** Shows it (HTML in a notebook, text on the console); returns the display id or null. */
-        public String show() {
-            return Notebook.table(table(), Integer.MAX_VALUE);
+        /** Shows it (HTML in a notebook, text on the console). */
+        public void show() {
+            Notebook.table(table(), Integer.MAX_VALUE);
         }
 
         @Override

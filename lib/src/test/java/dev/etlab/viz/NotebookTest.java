@@ -48,7 +48,7 @@ class NotebookTest {
         RecordingSink sink = new RecordingSink();
         Notebook.useSink(sink);
         assertTrue(Notebook.active());
-        String id = Notebook.show(chart("squares"));
+        String id = Notebook.display(chart("squares"));
         assertEquals("id-1", id);
         Map<String, String> b = sink.last().bundle();
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b.get("image/png"))));
@@ -85,11 +85,11 @@ class NotebookTest {
     void outsideANotebookChartsBecomeFiles(@TempDir Path dir) throws Exception {
         Notebook.useSink(null);
         System.setProperty("etlab.plots.dir", dir.toString());
-        String id = Notebook.show(chart("Forward time: standard"));
+        String id = Notebook.display(chart("Forward time: standard"));
         Path file = dir.resolve("forward-time-standard.png");
         assertEquals(file.toString(), id);
         ChartsTest.assertPng(file, Style.WIDTH, Style.HEIGHT);
-        String second = Notebook.show(chart("Forward time: standard"));
+        String second = Notebook.display(chart("Forward time: standard"));
         assertEquals(dir.resolve("forward-time-standard-2.png").toString(), second);
 
         long before = Files.size(file);
@@ -97,11 +97,11 @@ class NotebookTest {
         assertTrue(Files.size(file) != before, "update rewrites the file");
 
         Path chosen = dir.resolve("sub/fig.png");
-        assertEquals(chosen.toString(), Notebook.show(chart("x"), chosen));
+        Notebook.show(chart("x"), chosen);
         ChartsTest.assertPng(chosen, Style.WIDTH, Style.HEIGHT);
 
-        assertNull(Notebook.show(TablesTest.sample(2)));
-        assertNull(Notebook.html("<i>hi</i>"));
+        assertNull(Notebook.display(TablesTest.sample(2)), "text output outside a notebook has no id");
+        assertNull(Notebook.displayHtml("<i>hi</i>"));
     }
 
     @Test
@@ -191,7 +191,7 @@ class NotebookTest {
             assertEquals("JJava", sink.name());
 
             Notebook.useSink(sink);
-            String id = Notebook.show(chart("via reflection"));
+            String id = Notebook.display(chart("via reflection"));
             @SuppressWarnings("unchecked")
             List<Object[]> log = (List<Object[]>) kernel.getField("LOG").get(null);
             assertEquals(1, log.size());
