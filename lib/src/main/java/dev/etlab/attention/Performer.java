@@ -110,38 +110,50 @@ public final class Performer extends MultiHeadAttention {
         T omega = ops.param(prefix + "omega");
         T qf = features(ops, q, omega, true);  // (B, H, T, m)
         T kf = features(ops, k, omega, false); // (B, H, T, m)
-        if (keyPadding != null) {
-            long[] s = ops.shape(keyPadding);
-            kf = ops.mul(kf, ops.reshape(keyPadding, s[0], 1, s[1], 1)); // padded keys contribute nothing
+        if (dims.causal()) {
+            if (keyPadding != null) kf = ops.mul(kf, keep(ops, keyPadding));  // padded keys contribute nothing
+            return causal(ops, qf, kf, v);
         }
-        return dims.causal() ? causal(ops, qf, kf, v) : bidirectional(ops, qf, kf, v);
+        // bidirectional: mask V and the key sum (Dh- and 1-wide) rather than the m-wide φ(K)
+        T keepKeys = keyPadding == null ? null : keep(ops, keyPadding);                           // (B, H, T, 1)
+        return bidirectional(ops, qf, kf, keepKeys == null ? v : ops.mul(v, keepKeys), keepKeys);
     }
 
-    /** φ(x) for x (B, H, T, Dh) → (B, H, T, m). */
+    /** keyPadding (B, T) → (B, H, T, 1) of 1 for tokens, 0 for padding. */
+    private <T> T keep(Ops<T> ops, T keyPadding) {
+        long[] s = ops.shape(keyPadding);
+        return ops.mul(ops.reshape(keyPadding, s[0], 1, s[1], 1), ops.constant(org.nd4j.linalg.factory.Nd4j.ones(ops.dataType(), 1, dims.heads(), 1, 1)));
+    }
+
+    /**
+     * φ(x) for x (B, H, T, Dh) → (B, H, T, m), up to a factor that is the same for every key (or for
+     * every feature of one query) and so cancels in D⁻¹: the 1/√m of Lemma 1 is left out, and the
+     * maximum M is subtracted as explained in the class comment.
+     */
     <T> T features(Ops<T> ops, T x, T omega, boolean query) {
-        double ratio = 1 / Math.sqrt(config.features());
         T xs = ops.mul(x, Math.pow(dims.headDim(), -0.25));                 // x · d^(−1/4)
         T proj = ops.linear(xs, ops.transposeLast(omega));                    // ωᵀx: (B, H, T, m)
-        if (config.kernel() == Kernel.RELU) {
-            return ops.add(ops.mul(ops.relu(proj), ratio), FEATURE_EPS);
+        if (config.kernel() == Kernel.RELU) {                                 // ReLU(ωᵀx)/√m + ε, times √m
+            return ops.add(ops.relu(proj), FEATURE_EPS * Math.sqrt(config.features()));
         }
         T halfNorm = ops.mul(ops.sum(ops.square(xs), true, -1), 0.5);         // |x|²/2: (B, H, T, 1)
         T shifted = ops.sub(proj, halfNorm);                                   // log of √m·φ(x): Lemma 1
         // Subtract a maximum M before exp (per query row; for keys over features and sequence) and
-        // add ε·e^(−M): φ = e^(−M)·(exp(ωᵀx − |x|²/2) + ε)/√m. The factor e^(−M) is constant over each
+        // add ε·e^(−M): φ ∝ e^(−M)·(exp(ωᵀx − |x|²/2) + ε). The factor e^(−M) is constant over each
         // normalisation, so it cancels exactly: M only keeps exp in range, never changes the value —
         // which keeps the causal form causal and makes stopping M's gradient exact.
         T max = ops.stopGradient(query ? ops.max(proj, true, -1) : ops.max(proj, true, -1, -2));
         T epsilon = ops.mul(ops.exp(ops.neg(max)), FEATURE_EPS);
-        return ops.mul(ops.add(ops.exp(ops.sub(shifted, max)), epsilon), ratio);
+        return ops.add(ops.exp(ops.sub(shifted, max)), epsilon);
     }
 
-    /** D⁻¹ φ(Q)(φ(K)ᵀV): (B, H, T, Dh). */
-    static <T> T bidirectional(Ops<T> ops, T qf, T kf, T v) {
+    /** D⁻¹ φ(Q)(φ(K)ᵀV): (B, H, T, Dh). {@code keep} (B, H, T, 1) marks real keys, or null for all. */
+    static <T> T bidirectional(Ops<T> ops, T qf, T kf, T v, T keep) {
         T kv = ops.matmul(kf, v, true, false);                        // φ(K)ᵀV: (B, H, m, Dh)
         T numerator = ops.matmul(qf, kv);                             // (B, H, T, Dh)
-        T kSum = ops.sum(kf, true, -2);                               // φ(K)ᵀ1: (B, H, 1, m)
-        T denominator = ops.matmul(qf, kSum, false, true);            // (B, H, T, 1)
+        T kSum = keep == null ? ops.transposeLast(ops.sum(kf, true, -2)) // φ(K)ᵀ1: (B, H, m, 1)
+            : ops.matmul(kf, keep, true, false);
+        T denominator = ops.matmul(qf, kSum);                         // (B, H, T, 1)
         return ops.div(numerator, denominator);
     }
 
