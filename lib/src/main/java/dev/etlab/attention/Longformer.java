@@ -177,7 +177,9 @@ public final class Longformer extends MultiHeadAttention {
         T kc = neighbourhood(ops, k, padded, before, after);                             // (B, H, d·m, 3w, Dh)
         T vc = neighbourhood(ops, v, padded, before, after);
         T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(band(w, before, after, ops.dataType()))); // (B, H, d·m, w, 3w)
-        T invalid = ops.mul(keyValidity(ops, keyPadding, n, padded, before, after), ops.constant(notSelf(w, before, after, ops.dataType())));
+        T invalid = keyPadding == null                                                  // one constant: no graph op between constants
+            ? ops.constant(rangeBias(n, padded, before, after).castTo(ops.dataType()).mul(notSelf(w, before, after, ops.dataType())))
+            : ops.mul(keyValidity(ops, keyPadding, n, padded, before, after), ops.constant(notSelf(w, before, after, ops.dataType())));
         scores = ops.add(scores, invalid);                                               // keys out of range or padding, except the query itself
         if (global.length == 0) {
             T probs = ops.softmax(scores, -1);
@@ -229,22 +231,25 @@ public final class Longformer extends MultiHeadAttention {
         return m.castTo(type);
     }
 
-    /** Additive mask over each chunk's context keys, (B or 1, 1, d·m, 1, 3w): NEG for keys before 0, past T, or padding. */
+    /** (1, 1, d·m, 1, 3w) additive mask over each chunk's context keys: NEG for keys before 0 or past T. */
+    private INDArray rangeBias(long n, long padded, int before, int after) {
+        int w = config.window(), d = config.dilation();
+        long groups = padded / w, m = groups / d, context = (long) (before + 1 + after) * w;
+        double[] bias = new double[Math.toIntExact(groups * context)];
+        for (int r = 0; r < d; r++)
+            for (long j = 0; j < m; j++)
+                for (int c = 0; c < context; c++) {
+                    long index = (j - before) * w + c;                      // position within the residue class
+                    long position = index * d + r;
+                    bias[(int) (((r * m) + j) * context + c)] = index >= 0 && position < n ? 0 : Masks.NEG;
+                }
+        return Nd4j.create(bias, new long[] {1, 1, groups, 1, context}, DataType.DOUBLE);
+    }
+
+    /** Additive mask over each chunk's context keys, (B, 1, d·m, 1, 3w): NEG for keys before 0, past T, or padding. */
     private <T> T keyValidity(Ops<T> ops, T keyPadding, long n, long padded, int before, int after) {
         int w = config.window(), d = config.dilation();
         long groups = padded / w, context = (long) (before + 1 + after) * w;
-        if (keyPadding == null) {                                           // a constant: only the range matters
-            long m = groups / d;
-            double[] bias = new double[Math.toIntExact(groups * context)];
-            for (int r = 0; r < d; r++)
-                for (long j = 0; j < m; j++)
-                    for (int c = 0; c < context; c++) {
-                        long index = (j - before) * w + c;                  // position within the residue class
-                        long position = index * d + r;
-                        bias[(int) (((r * m) + j) * context + c)] = index >= 0 && position < n ? 0 : Masks.NEG;
-                    }
-            return ops.constant(Nd4j.create(bias, new long[] {1, 1, groups, 1, context}, DataType.DOUBLE).castTo(ops.dataType()));
-        }
         long b = ops.size(keyPadding, 0);
         T valid = ops.reshape(Chunks.padAxis(ops, keyPadding, 1, padded - n, 0.0), b, 1, padded, 1);       // (B, 1, T', 1)
         T chunked = Chunks.withNeighbours(ops, Chunks.blocks(ops, valid, w, d), before, after);            // (B, 1, d, m, 3w, 1)
@@ -272,7 +277,9 @@ public final class Longformer extends MultiHeadAttention {
     /** The global rows: each global query against every key, with Q_g, K_g, V_g (or the shared ones), (B, H, G, Dh). */
     private <T> T globalRows(Ops<T> ops, String prefix, T x, T q, T k, T v, T keyPadding) {
         long n = ops.size(x, 1);
-        T qg = separate() ? project(ops, Chunks.rows(ops, x, 1, global), prefix, "qg") : Chunks.rows(ops, q, 2, global); // (B, H, G, Dh)
+        // Q_g of every position, then the global rows: projecting only the G rows fails in SameDiff's backward when B·G = 1
+        // (xw_plus_b's bias gradient reduces a single row: NullPointerException in BaseReduceOp.noOp); O(T·D²) like K_g, V_g
+        T qg = Chunks.rows(ops, separate() ? project(ops, x, prefix, "qg") : q, 2, global);                            // (B, H, G, Dh)
         T keys = separate() ? project(ops, x, prefix, "kg") : k;                                                       // (B, H, T, Dh)
         T values = separate() ? project(ops, x, prefix, "vg") : v;
         T scores = ops.matmul(ops.mul(qg, 1.0 / Math.sqrt(dims.headDim())), keys, false, true);                     // (B, H, G, T)  Eq. (1)

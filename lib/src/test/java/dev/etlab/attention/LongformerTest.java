@@ -260,6 +260,19 @@ class LongformerTest {
         assertTrue(r.checked() >= 54, "enough elements checked: " + r);
     }
 
+    @Test
+    void oneSequenceWithOneGlobalTokenAndNoPaddingHasCorrectGradients() {
+        // B·G = 1 once broke SameDiff's backward (a bias gradient reduced over a single row); the benchmark's setting
+        Attention a = Longformer.Config.classifier(2).build(new AttentionDims(D, H, 7, false));
+        ParamStore p = params(a, 30);
+        GradientCheck.Result r = new GradientCheck(1e-6, 1e-5, 1e-8, 6).check(p, TestData.normal(31, DataType.DOUBLE, 1, 7, D), new GradientCheck.Fn() {
+            @Override public <T> T apply(Ops<T> ops, T x) {
+                return a.apply(ops, "a.", x, null);
+            }
+        }, 32);
+        assertTrue(r.passed(), r.toString());
+    }
+
     // ---------------------------------------------------------------- no (T × T) anywhere
 
     @ParameterizedTest(name = "graph={0}")
