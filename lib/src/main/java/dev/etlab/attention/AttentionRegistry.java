@@ -18,7 +18,10 @@ public final class AttentionRegistry {
             new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
                 Performer.Config.favor(64)),
             new Entry("linformer", "keys and values projected to length k along the sequence, O(T·k) (Wang et al. 2020)",
-                Linformer.Config.of(32)));
+                Linformer.Config.of(32)),
+            // w = 4 and a global [CLS] at 0: windows span several chunks even in the 8-token contract tests; tasks pick their own w
+            new Entry("longformer", "sliding window of w keys each side, by chunks, plus global tokens, O(T·(w+G)) (Beltagy et al. 2020)",
+                Longformer.Config.classifier(4)));
     }
 
     public static Entry get(String kind) {

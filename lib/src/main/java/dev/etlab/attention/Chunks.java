@@ -1,11 +1,14 @@
 package dev.etlab.attention;
 
 import dev.etlab.tensor.Ops;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Sequence-axis helpers shared by the blockwise mechanisms: padding a length to a multiple of a
- * chunk (done inside a layer and undone before it returns, so callers never see it) and lower
+ * chunk (done inside a layer and undone before it returns, so callers never see it), cutting a
+ * sequence into chunks with their neighbours, picking a few fixed rows by slices, and lower
  * triangular masks for causal work inside one chunk.
  */
 final class Chunks {
@@ -23,6 +26,87 @@ final class Chunks {
         int a = axis < 0 ? s.length + axis : axis;
         s[a] = count;
         return ops.concat(a, x, ops.constant(Nd4j.valueArrayOf(s, value, ops.dataType())));
+    }
+
+    /** Prepends {@code before} and appends {@code after} positions filled with {@code value} along {@code axis}. */
+    static <T> T padAxis(Ops<T> ops, T x, int axis, long before, long after, double value) {
+        if (before == 0) return padAxis(ops, x, axis, after, value);
+        long[] s = ops.shape(x);
+        int a = axis < 0 ? s.length + axis : axis;
+        s[a] = before;
+        return padAxis(ops, ops.concat(a, ops.constant(Nd4j.valueArrayOf(s, value, ops.dataType())), x), a, after, value);
+    }
+
+    // ---- blocks: residue classes mod d (dilation), each cut into chunks of w (Longformer) ----
+
+    /**
+     * (B, H, T, X) with T = d·m·w → (B, H, d, m, w, X): position (j·w + a)·d + r goes to [r][j][a], so
+     * positions d apart (one residue class mod d) sit next to each other, cut into m chunks of w.
+     * With d = 1 this is a plain reshape into chunks. Reshape and permute only, in both directions.
+     */
+    static <T> T blocks(Ops<T> ops, T x, int w, int d) {
+        long[] s = ops.shape(x);
+        long m = s[2] / ((long) w * d);
+        if (d == 1) return ops.reshape(x, s[0], s[1], 1, m, w, s[3]);
+        T byResidue = ops.permute(ops.reshape(x, s[0], s[1], m * w, d, s[3]), 0, 1, 3, 2, 4); // (B, H, d, m·w, X)
+        return ops.reshape(byResidue, s[0], s[1], d, m, w, s[3]);
+    }
+
+    /** Inverse of {@link #blocks}, from its flattened form (B, H, d·m, w, X) back to (B, H, T, X). */
+    static <T> T unblocks(Ops<T> ops, T y, int d) {
+        long[] s = ops.shape(y);
+        long t = s[2] * s[3];
+        if (d == 1) return ops.reshape(y, s[0], s[1], t, s[4]);
+        T byResidue = ops.reshape(y, s[0], s[1], d, t / d, s[4]);                               // (B, H, d, m·w, X)
+        return ops.reshape(ops.permute(byResidue, 0, 1, 3, 2, 4), s[0], s[1], t, s[4]);
+    }
+
+    /**
+     * (B, H, d, m, w, X) → (B, H, d, m, (before + 1 + after)·w, X): each chunk preceded by its {@code before}
+     * and followed by its {@code after} neighbouring chunks of the same residue class (zeros beyond
+     * the ends). Padding plus shifted slices along the chunk axis: no gather, no (T × T) anything.
+     */
+    static <T> T withNeighbours(Ops<T> ops, T blocks, int before, int after) {
+        long m = ops.size(blocks, 3);
+        T padded = padAxis(ops, blocks, 3, before, after, 0.0);                                  // (B, H, d, m + before + after, w, X)
+        List<T> shifted = new ArrayList<>();
+        for (int o = 0; o <= before + after; o++) shifted.add(ops.slice(padded, 3, o, o + m));
+        return ops.concat(4, shifted);
+    }
+
+    // ---- a few fixed rows: slices of runs of consecutive indices (no gather) ----
+
+    /** [start, end) runs of consecutive values in sorted, distinct {@code indices}. */
+    static List<long[]> runs(int[] indices) {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < indices.length; ) {
+            int j = i + 1;
+            while (j < indices.length && indices[j] == indices[j - 1] + 1) j++;
+            out.add(new long[] {indices[i], indices[j - 1] + 1L});
+            i = j;
+        }
+        return out;
+    }
+
+    /** The entries at sorted, distinct {@code indices} along {@code axis}, in order: one slice per run, concatenated. */
+    static <T> T rows(Ops<T> ops, T x, int axis, int[] indices) {
+        List<T> parts = new ArrayList<>();
+        for (long[] r : runs(indices)) parts.add(ops.slice(x, axis, r[0], r[1]));
+        return ops.concat(axis, parts);
+    }
+
+    /** {@code x} with the entries at sorted, distinct {@code indices} along {@code axis} replaced by those of {@code replacement}, in order. */
+    static <T> T replaceRows(Ops<T> ops, T x, int axis, int[] indices, T replacement) {
+        List<T> parts = new ArrayList<>();
+        long at = 0, used = 0, n = ops.size(x, axis);
+        for (long[] r : runs(indices)) {
+            if (r[0] > at) parts.add(ops.slice(x, axis, at, r[0]));
+            parts.add(ops.slice(replacement, axis, used, used + r[1] - r[0]));
+            used += r[1] - r[0];
+            at = r[1];
+        }
+        if (at < n) parts.add(ops.slice(x, axis, at, n));
+        return ops.concat(axis, parts);
     }
 
     /** (C, C) with 1 where key j ≤ query i inside a chunk, else 0. */
