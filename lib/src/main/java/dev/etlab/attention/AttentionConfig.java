@@ -5,7 +5,8 @@ package dev.etlab.attention;
  * defines its config as a record nested in its own file; adding a mechanism means one new file
  * plus its case here and in {@link AttentionRegistry}.
  */
-public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config {
+public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config,
+    SparseTransformer.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();

@@ -18,7 +18,10 @@ public final class AttentionRegistry {
             new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
                 Performer.Config.favor(64)),
             new Entry("linformer", "keys and values projected to length k along the sequence, O(T·k) (Wang et al. 2020)",
-                Linformer.Config.of(32)));
+                Linformer.Config.of(32)),
+            // the fixed (text) pattern: in one layer every query reaches the summaries of all blocks; c/l = 2/32 at n = 1024, the paper's 8/128
+            new Entry("sparse transformer", "fixed factorized attention, blocks of l = ⌈√n⌉ plus c = 2 summary positions of every block, "
+                + "O(n√n) (Child et al. 2019)", SparseTransformer.Config.fixedSqrtLength(2)));
     }
 
     public static Entry get(String kind) {

@@ -16,7 +16,7 @@ public final class DenseMaskAttention extends SoftmaxAttention {
     /** @param pattern the sparse mechanism whose pattern is applied; its config must implement {@link SparsePattern} */
     public record Config(AttentionConfig pattern) implements AttentionConfig {
         public Config {
-            Check.arg((Object) pattern instanceof SparsePattern, "pattern", pattern == null ? null : pattern.kind(),
+            Check.arg(pattern instanceof SparsePattern, "pattern", pattern == null ? null : pattern.kind(),
                 "the config of a sparse mechanism (one implementing SparsePattern)");
         }
 
@@ -43,7 +43,7 @@ public final class DenseMaskAttention extends SoftmaxAttention {
     @Override
     protected INDArray maskBias(long queries, long keys, DataType type) {
         Check.arg(queries == keys, "keys", keys, queries + " (self-attention: as many keys as queries)");
-        boolean[][] allowed = ((SparsePattern) (Object) config.pattern()).matrix((int) queries, dims.causal());
+        boolean[][] allowed = ((SparsePattern) config.pattern()).matrix((int) queries, dims.causal());
         double[] bias = new double[Math.toIntExact(queries * keys)];
         for (int i = 0; i < queries; i++)
             for (int j = 0; j < keys; j++) bias[(int) (i * keys + j)] = allowed[i][j] ? 0 : Masks.NEG;
