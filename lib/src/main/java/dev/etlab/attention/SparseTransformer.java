@@ -20,8 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Strided: A^(1) is attention to the current and previous block (a fixed (l × 2l) band mask), A^(2)
  * attention along the grid's columns (the same position r of every earlier block). Fixed: A^(1) is
  * attention inside the block, A^(2) attention to the last c positions of every earlier block, sliced
- * out of the grid. The two factors' scores are concatenated along the key axis and normalised by
- * one softmax; a pair both factors contain is kept in A^(1) only, so nothing is counted twice.
+ * out of the grid. The two factors' scores are normalised by one softmax without being joined (they
+ * live in different layouts): a common row maximum, unnormalised weights exp(s − max) for each, their
+ * value sums added and divided by the summed normaliser. A pair both factors contain is kept in A^(1)
+ * only, so nothing is counted twice.
  *
  * <p>The paper's patterns are causal. For an encoder (causal = false) we use their symmetric form,
  * our extension: strided A^(1) = {j : |i − j| ≤ l}, A^(2) as above for j on both sides (blocks
@@ -191,7 +193,7 @@ public final class SparseTransformer extends MultiHeadAttention {
         return ops.reshape(Chunks.padAxis(ops, x, 2, padded - s[2], 0.0), s[0], s[1], m, l, s[3]);
     }
 
-    /** Strided: A^(1) from the neighbouring blocks, A^(2) along the grid's columns; one softmax. */
+    /** Strided: A^(1) from the neighbouring blocks, A^(2) along the grid's columns; one softmax over both. */
     private <T> T strided(Ops<T> ops, T q, T k, T v, T keyBias, T biasBlocks, long m, long l) {
         boolean causal = dims.causal();
         // A^(1): keys of blocks a−1, a (and a+1 when bidirectional), a band mask |i − j| ≤ l inside them
@@ -201,34 +203,46 @@ public final class SparseTransformer extends MultiHeadAttention {
         T localScores = ops.add(ops.matmul(q, localK, false, true), localBias);            // (B, H, m, l, wl)
         if (m <= 2) return ops.matmul(ops.softmax(localScores, -1), localV);               // A^(2) adds nothing new
         // A^(2): position r of the other blocks b, not already in A^(1): b ≤ a − 2 (causal) or |a − b| ≥ 2
-        T qc = ops.permute(q, 0, 1, 3, 2, 4), kc = ops.permute(k, 0, 1, 3, 2, 4), vc = ops.permute(v, 0, 1, 3, 2, 4); // (B, H, l, m, Dh)
-        T columnBias = ops.reshape(ops.permute(ops.reshape(keyBias, ops.size(keyBias, 0), m, l), 0, 2, 1),
-            ops.size(keyBias, 0), 1, l, 1, m);                                               // (B|1, 1, l, 1, m)
-        T columnScores = ops.add(ops.add(ops.matmul(qc, kc, false, true), columnBias),
-            ops.constant(columnMask(m, causal, ops.dataType())));                           // (B, H, l, m, m)
-        long w = ops.size(localScores, -1);
-        T probs = ops.softmax(ops.concat(-1, localScores, ops.permute(columnScores, 0, 1, 3, 2, 4)), -1); // (B, H, m, l, wl + m)
-        T columnProbs = ops.permute(ops.slice(probs, -1, w, w + m), 0, 1, 3, 2, 4);         // (B, H, l, m, m)
-        T fromColumns = ops.permute(ops.matmul(columnProbs, vc), 0, 1, 3, 2, 4);            // (B, H, m, l, Dh)
-        return ops.add(ops.matmul(ops.slice(probs, -1, 0, w), localV), fromColumns);
+        T qc = byColumn(ops, q), kc = byColumn(ops, k), vc = byColumn(ops, v);              // (B, H, l, m, Dh)
+        T columnBias = ops.add(ops.permute(ops.reshape(keyBias, ops.size(keyBias, 0), 1, m, 1, l), 0, 1, 4, 3, 2),
+            ops.constant(columnMask(m, causal, ops.dataType()).reshape(1, 1, 1, m, m)));   // (B|1, 1, l, 1, m) + (m, m)
+        T columnScores = ops.add(ops.matmul(qc, kc, false, true), columnBias);             // (B, H, l, m, m)
+        // one softmax over A^(1) ∪ A^(2) (Eq. 5), without joining the two score arrays: a common row maximum,
+        // unnormalised weights, values summed, one division by the summed normaliser
+        T rowMax = ops.stopGradient(ops.max(ops.concat(-1, ops.max(localScores, true, -1),
+            byColumn(ops, ops.max(columnScores, true, -1))), true, -1));                      // (B, H, m, l, 1)
+        T localW = ops.exp(ops.sub(localScores, rowMax));                                   // (B, H, m, l, wl)
+        T columnW = ops.exp(ops.sub(columnScores, byColumn(ops, rowMax)));                  // (B, H, l, m, m)
+        T norm = ops.add(ops.sum(localW, true, -1), byColumn(ops, ops.sum(columnW, true, -1))); // (B, H, m, l, 1)
+        T mixed = ops.add(ops.matmul(localW, localV), byColumn(ops, ops.matmul(columnW, vc))); // (B, H, m, l, Dh)
+        return ops.div(mixed, norm);
     }
 
-    /** Fixed: A^(1) inside the block, A^(2) the last c positions of the other blocks; one softmax. */
+    /** Fixed: A^(1) inside the block, A^(2) the last c positions of the other blocks; one softmax over both. */
     private <T> T fixed(Ops<T> ops, T q, T k, T v, T biasBlocks, long m, long l) {
         boolean causal = dims.causal();
-        T localScores = ops.add(ops.matmul(q, k, false, true), biasBlocks);                 // (B, H, m, l, l)
-        if (causal) localScores = ops.add(localScores, ops.constant(bandMask(l, 0, l, true, ops.dataType())));
+        T localBias = causal ? ops.add(biasBlocks, ops.constant(bandMask(l, 0, l, true, ops.dataType()))) : biasBlocks; // (B|1, 1, m, 1|l, l)
+        T localScores = ops.add(ops.matmul(q, k, false, true), localBias);                 // (B, H, m, l, l)
         if (m == 1) return ops.matmul(ops.softmax(localScores, -1), v);                    // one block: A^(2) ⊂ A^(1)
         long c = Math.min(config.summary(), l), b = ops.size(q, 0), h = ops.size(q, 1), dh = ops.size(q, 4);
         T summaryK = ops.reshape(ops.slice(k, 3, l - c, l), b, h, m * c, dh);               // (B, H, m·c, Dh)
         T summaryV = ops.reshape(ops.slice(v, 3, l - c, l), b, h, m * c, dh);
-        T summaryBias = ops.reshape(ops.slice(biasBlocks, 4, l - c, l), ops.size(biasBlocks, 0), 1, 1, 1, m * c);
-        T summaryScores = ops.reshape(ops.matmul(ops.reshape(q, b, h, m * l, dh), summaryK, false, true), b, h, m, l, m * c);
-        summaryScores = ops.add(ops.add(summaryScores, summaryBias), ops.constant(summaryMask(m, c, causal, ops.dataType()))); // (B, H, m, l, m·c)
-        T probs = ops.softmax(ops.concat(-1, localScores, summaryScores), -1);             // (B, H, m, l, l + m·c)
-        T summaryProbs = ops.reshape(ops.slice(probs, -1, l, l + m * c), b, h, m * l, m * c);
-        T fromSummaries = ops.reshape(ops.matmul(summaryProbs, summaryV), b, h, m, l, dh); // (B, H, m, l, Dh)
-        return ops.add(ops.matmul(ops.slice(probs, -1, 0, l), v), fromSummaries);
+        T summaryBias = ops.add(ops.reshape(ops.slice(biasBlocks, 4, l - c, l), ops.size(biasBlocks, 0), 1, 1, 1, m * c),
+            ops.constant(summaryMask(m, c, causal, ops.dataType())));                       // (B|1, 1, m, 1, m·c)
+        T summaryScores = ops.add(ops.reshape(ops.matmul(ops.reshape(q, b, h, m * l, dh), summaryK, false, true), b, h, m, l, m * c),
+            summaryBias);                                                                   // (B, H, m, l, m·c)
+        // one softmax over A^(1) ∪ A^(2) (Eq. 5), without joining the two score arrays (as in strided)
+        T rowMax = ops.stopGradient(ops.max(ops.concat(-1, ops.max(localScores, true, -1), ops.max(summaryScores, true, -1)), true, -1));
+        T localW = ops.exp(ops.sub(localScores, rowMax));                                   // (B, H, m, l, l)
+        T summaryW = ops.exp(ops.sub(summaryScores, rowMax));                               // (B, H, m, l, m·c)
+        T norm = ops.add(ops.sum(localW, true, -1), ops.sum(summaryW, true, -1));          // (B, H, m, l, 1)
+        T fromSummaries = ops.reshape(ops.matmul(ops.reshape(summaryW, b, h, m * l, m * c), summaryV), b, h, m, l, dh);
+        return ops.div(ops.add(ops.matmul(localW, v), fromSummaries), norm);               // (B, H, m, l, Dh)
+    }
+
+    /** Swaps the block axis (2) and the within-block axis (3): rows of the grid ↔ its columns. Its own inverse. */
+    private static <T> T byColumn(Ops<T> ops, T x) {
+        return ops.permute(x, 0, 1, 3, 2, 4);
     }
 
     /**
