@@ -28,7 +28,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The paper's patterns are causal. For an encoder (causal = false) we use their symmetric form,
  * our extension: strided A^(1) = {j : |i − j| ≤ l}, A^(2) as above for j on both sides (blocks
  * a−1, a, a+1 and the whole column); fixed with the summary columns of every block, before and after.
- * (Long Range Arena's Sparse Transformer applies the causal patterns in encoders instead.)
  *
  * <p>For O(n√n) the block length must follow the length, l ≈ √n ({@link StrideRule#SQRT_LENGTH});
  * with a given l, the A^(2) factor costs n²/l and time grows as n² again, only l times smaller.
