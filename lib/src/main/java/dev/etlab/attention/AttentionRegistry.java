@@ -21,7 +21,10 @@ public final class AttentionRegistry {
                 Linformer.Config.of(32)),
             // w = 4 and a global [CLS] at 0: windows span several chunks even in the 8-token contract tests; tasks pick their own w
             new Entry("longformer", "sliding window of w keys each side, by chunks, plus global tokens, O(T·(w+G)) (Beltagy et al. 2020)",
-                Longformer.Config.classifier(4)));
+                Longformer.Config.classifier(4)),
+            // the fixed (text) pattern: in one layer every query reaches the summaries of all blocks; c/l = 2/32 at n = 1024, the paper's 8/128
+            new Entry("sparse transformer", "fixed factorized attention, blocks of l = ⌈√n⌉ plus c = 2 summary positions of every block, "
+                + "O(n√n) (Child et al. 2019)", SparseTransformer.Config.fixedSqrtLength(2)));
     }
 
     public static Entry get(String kind) {
