@@ -5,13 +5,18 @@ package dev.etlab.attention;
  * defines its config as a record nested in its own file; adding a mechanism means one new file
  * plus its case here and in {@link AttentionRegistry}.
  */
-public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config {
+public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config, LogSparse.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();
 
     /** Whether the mechanism has a causal (decoder) form. */
     default boolean supportsCausal() {
+        return true;
+    }
+
+    /** Whether the mechanism has a bidirectional (encoder) form; causal-only mechanisms say false. */
+    default boolean supportsBidirectional() {
         return true;
     }
 

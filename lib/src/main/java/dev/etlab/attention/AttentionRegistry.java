@@ -18,7 +18,9 @@ public final class AttentionRegistry {
             new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
                 Performer.Config.favor(64)),
             new Entry("linformer", "keys and values projected to length k along the sequence, O(T·k) (Wang et al. 2020)",
-                Linformer.Config.of(32)));
+                Linformer.Config.of(32)),
+            new Entry("logsparse", "causal: window + keys at distances 2^m, conv queries/keys (k = 3), O(T·log T) (Li et al. 2019)",
+                LogSparse.Config.of(1, 3)));
     }
 
     public static Entry get(String kind) {
