@@ -70,11 +70,11 @@ public final class ForecastData {
         int trainEnd = (int) (n * trainFraction), validationEnd = (int) (n * (trainFraction + validationFraction));
         Check.arg(trainEnd >= context + horizon, "trainFraction", trainFraction,
             "a training part of at least one window (" + (context + horizon) + " steps); it has " + trainEnd);
-        List<Window> val = new ArrayList<>(), tst = new ArrayList<>();
-        for (int i = 0; i < series.size(); i++) {
-            for (int h0 = Math.max(trainEnd, context); h0 + horizon <= validationEnd; h0 += horizon) val.add(new Window(i, h0 - context));
-            for (int h0 = Math.max(validationEnd, context); h0 + horizon <= n; h0 += horizon) tst.add(new Window(i, h0 - context));
-        }
+        List<Window> val = new ArrayList<>(), tst = new ArrayList<>();  // origin by origin, every series at each (so a prefix covers all series)
+        for (int h0 = Math.max(trainEnd, context); h0 + horizon <= validationEnd; h0 += horizon)
+            for (int i = 0; i < series.size(); i++) val.add(new Window(i, h0 - context));
+        for (int h0 = Math.max(validationEnd, context); h0 + horizon <= n; h0 += horizon)
+            for (int i = 0; i < series.size(); i++) tst.add(new Window(i, h0 - context));
         return new ForecastData(name, series, context, horizon, List.of(), val, tst, true, trainEnd, seed);
     }
 

@@ -153,6 +153,7 @@ public final class ForecastTrainer {
         int median = nearestToMedian(quantiles);
         int q = quantiles.length, c = data.context(), horizon = data.horizon();
         List<ForecastBatch> batches = data.heldOut(split, batchSize, maxWindows);
+        List<ForecastData.Window> windows = data.windows(split);                             // in the batches' order
         int n = batches.stream().mapToInt(ForecastBatch::size).sum();
         double[][] context = new double[n][c], truth = new double[n][horizon];
         double[][][] predicted = new double[q][n][horizon];
@@ -172,12 +173,10 @@ public final class ForecastTrainer {
                     for (int k = 0; k < q; k++) predicted[k][row + i][t - c] = values[i][k] * scale[i] + shift[i];
                 }
             }
-            double[][] target = batch.targets().castTo(DataType.DOUBLE).toDoubleMatrix();
-            for (int i = 0; i < batch.size(); i++) {
-                for (int t = 0; t < c + horizon; t++) {
-                    double z = target[i][t] * scale[i] + shift[i];
-                    if (t < c) context[row + i][t] = z; else truth[row + i][t - c] = z;
-                }
+            for (int i = 0; i < batch.size(); i++) {                                       // truth and context: the raw series
+                double[] raw = data.values(windows.get(row + i));
+                System.arraycopy(raw, 0, context[row + i], 0, c);
+                System.arraycopy(raw, c, truth[row + i], 0, horizon);
             }
             row += batch.size();
         }
