@@ -6,7 +6,7 @@
 #   2. environment/.venv: JupyterLab, JJava (the Java kernel), nbclient, nbconvert, pinned
 #   3. builds the library: lib/target/etlab.jar + lib/target/dependency/*.jar
 #      (the first build downloads ND4J, about 175 MB, into ~/.m2)
-#   4. data/corpus: fetches and verifies the text corpus (data/README.md)
+#   4. data/corpus, data/series: fetches and verifies the text corpus and the real time series (data/README.md)
 #   5. registers the Jupyter kernel `java` in environment/.jupyter/data/kernels/java
 #
 # Usage: environment/setup.sh [--cuda | --cpu] [--force]
@@ -155,8 +155,9 @@ else
   say "library up to date (lib/target/etlab.jar; backend $backend)"
 fi
 
-# ---------------------------------------------------------------- 4. corpus
+# ---------------------------------------------------------------- 4. corpus and real series
 "$ETLAB_VENV_PY" "$ETLAB_ENV_DIR/fetch_corpus.py" --root "$ETLAB_ROOT"
+"$ETLAB_VENV_PY" "$ETLAB_ENV_DIR/fetch_series.py" --root "$ETLAB_ROOT"
 
 # ---------------------------------------------------------------- 5. kernelspec
 mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$ETLAB_ENV_DIR/.javacpp"

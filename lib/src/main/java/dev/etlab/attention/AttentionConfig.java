@@ -6,13 +6,18 @@ package dev.etlab.attention;
  * plus its case here and in {@link AttentionRegistry}.
  */
 public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config,
-    Longformer.Config, SparseTransformer.Config {
+    Longformer.Config, SparseTransformer.Config, LogSparse.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();
 
     /** Whether the mechanism has a causal (decoder) form. */
     default boolean supportsCausal() {
+        return true;
+    }
+
+    /** Whether the mechanism has a bidirectional (encoder) form; causal-only mechanisms say false. */
+    default boolean supportsBidirectional() {
         return true;
     }
 

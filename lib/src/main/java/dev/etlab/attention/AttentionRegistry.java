@@ -24,7 +24,9 @@ public final class AttentionRegistry {
                 Longformer.Config.classifier(4)),
             // the fixed (text) pattern: in one layer every query reaches the summaries of all blocks; c/l = 2/32 at n = 1024, the paper's 8/128
             new Entry("sparse transformer", "fixed factorized attention, blocks of l = ⌈√n⌉ plus c = 2 summary positions of every block, "
-                + "O(n√n) (Child et al. 2019)", SparseTransformer.Config.fixedSqrtLength(2)));
+                + "O(n√n) (Child et al. 2019)", SparseTransformer.Config.fixedSqrtLength(2)),
+            new Entry("logsparse", "causal: window + keys at distances 2^m, conv queries/keys (k = 3), O(T·log T) (Li et al. 2019)",
+                LogSparse.Config.of(1, 3)));
     }
 
     public static Entry get(String kind) {

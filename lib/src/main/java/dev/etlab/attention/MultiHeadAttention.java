@@ -41,11 +41,25 @@ public abstract class MultiHeadAttention implements Attention {
 
     @Override
     public <T> T apply(Ops<T> ops, String prefix, T x, T keyPadding) {
-        T q = splitHeads(ops, ops.linear(x, ops.param(prefix + "wq"), ops.param(prefix + "bq"))); // (B, H, T, Dh)
-        T k = splitHeads(ops, ops.linear(x, ops.param(prefix + "wk"), ops.param(prefix + "bk")));
+        QueryKey<T> qk = projectQueryKey(ops, prefix, x);
+        T q = splitHeads(ops, qk.queries());                                                         // (B, H, T, Dh)
+        T k = splitHeads(ops, qk.keys());
         T v = splitHeads(ops, ops.linear(x, ops.param(prefix + "wv"), ops.param(prefix + "bv")));
         T heads = attend(ops, prefix, q, k, v, keyPadding);                                           // (B, H, T, Dh)
         return ops.linear(mergeHeads(ops, heads), ops.param(prefix + "wo"), ops.param(prefix + "bo")); // (B, T, D)
+    }
+
+    /** Queries and keys before the split into heads, each (B, T, D). */
+    protected record QueryKey<T>(T queries, T keys) {}
+
+    /**
+     * The query and key projections, x W_Q + b_Q and x W_K + b_K. A mechanism that forms queries and
+     * keys differently overrides this hook (LogSparse's convolutional self-attention: a causal
+     * convolution over the sequence); values always come from the plain projection W_V.
+     */
+    protected <T> QueryKey<T> projectQueryKey(Ops<T> ops, String prefix, T x) {
+        return new QueryKey<>(ops.linear(x, ops.param(prefix + "wq"), ops.param(prefix + "bq")),
+            ops.linear(x, ops.param(prefix + "wk"), ops.param(prefix + "bk")));
     }
 
     /**

@@ -42,6 +42,8 @@ public record ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, 
         }
         Check.arg(!head.causal() || attention.supportsCausal(), "attention", attention.kind(),
             "a mechanism with a causal form for a " + head + " model");
+        Check.arg(head.causal() || attention.supportsBidirectional(), "attention", attention.kind(),
+            "a mechanism with a bidirectional form for a " + head + " model (" + attention.kind() + " is causal only)");
         attentionDims(heads, dModel, maxLen, head); // validates heads and dModel
     }
 
