@@ -206,7 +206,7 @@ public final class SparseTransformer extends MultiHeadAttention {
         T columnBias = ops.add(ops.permute(ops.reshape(keyBias, ops.size(keyBias, 0), 1, m, 1, l), 0, 1, 4, 3, 2),
             ops.constant(columnMask(m, causal, ops.dataType()).reshape(1, 1, 1, m, m)));   // (B|1, 1, l, 1, m) + (m, m)
         T columnScores = ops.add(ops.matmul(qc, kc, false, true), columnBias);             // (B, H, l, m, m)
-        // one softmax over A^(1) ∪ A^(2) (Eq. 5), without joining the two score arrays: a common row maximum,
+        // one softmax over A^(1) ∪ A^(2) (the merged head), without joining the two score arrays: a common row maximum,
         // unnormalised weights, values summed, one division by the summed normaliser
         T rowMax = ops.stopGradient(ops.max(ops.concat(-1, ops.max(localScores, true, -1),
             byColumn(ops, ops.max(columnScores, true, -1))), true, -1));                      // (B, H, m, l, 1)
@@ -230,7 +230,7 @@ public final class SparseTransformer extends MultiHeadAttention {
             ops.constant(summaryMask(m, c, causal, ops.dataType())));                       // (B|1, 1, m, 1, m·c)
         T summaryScores = ops.add(ops.reshape(ops.matmul(ops.reshape(q, b, h, m * l, dh), summaryK, false, true), b, h, m, l, m * c),
             summaryBias);                                                                   // (B, H, m, l, m·c)
-        // one softmax over A^(1) ∪ A^(2) (Eq. 5), without joining the two score arrays (as in strided)
+        // one softmax over A^(1) ∪ A^(2) (the merged head), without joining the two score arrays (as in strided)
         T rowMax = ops.stopGradient(ops.max(ops.concat(-1, ops.max(localScores, true, -1), ops.max(summaryScores, true, -1)), true, -1));
         T localW = ops.exp(ops.sub(localScores, rowMax));                                   // (B, H, m, l, l)
         T summaryW = ops.exp(ops.sub(summaryScores, rowMax));                               // (B, H, m, l, m·c)

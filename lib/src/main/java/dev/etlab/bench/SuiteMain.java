@@ -1,0 +1,106 @@
+package dev.etlab.bench;
+
+import dev.etlab.attention.AttentionConfig;
+import dev.etlab.attention.DenseMaskAttention;
+import dev.etlab.attention.Linformer;
+import dev.etlab.attention.LogSparse;
+import dev.etlab.attention.Longformer;
+import dev.etlab.attention.Performer;
+import dev.etlab.attention.SparseTransformer;
+import dev.etlab.attention.StandardAttention;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark suites behind the closing tables of the paper notebooks: each paper's mechanism at
+ * the settings its notebook discusses, beside standard attention and (for the sparse patterns) the
+ * same pattern applied as a dense mask, in one run so the slopes compare like with like.
+ *
+ * <pre>
+ * MALLOC_ARENA_MAX=1 java -Xmx2g -Dorg.nd4j.autodiff.samediff=false \
+ *     -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.SuiteMain \
+ *     --suite sparse --from 1024 --to 32768 --cap 12g --out build/bench/sparse.csv
+ * </pre>
+ * {@code --suite linear}: standard, Performer (FAVOR+, m = 64), Linformer (k = 128, the paper's Table 3).
+ * {@code --suite sparse}: standard, Longformer (w = 64 each side + a global [CLS]), Sparse Transformer
+ * strided and fixed (l = ⌈√n⌉, causal), LogSparse (causal, k = 3), and the dense masks of
+ * Longformer, strided and LogSparse. Every other option is {@link BenchmarkMain}'s ({@code --attention}
+ * and {@code --label} excepted); default lengths 1024 … 32768.
+ */
+public final class SuiteMain {
+    private SuiteMain() {}
+
+    /** One entry of a suite: a label, a config, and whether it runs causally. */
+    record Member(String label, AttentionConfig config, boolean causal) {}
+
+    static final Map<String, List<Member>> SUITES = Map.of(
+        "linear", List.of(
+            new Member("standard", new StandardAttention.Config(), false),
+            new Member("performer m=64", Performer.Config.favor(64), false),
+            new Member("linformer k=128", Linformer.Config.of(128), false)),
+        "sparse", List.of(
+            new Member("standard", new StandardAttention.Config(), false),
+            new Member("longformer w=64", Longformer.Config.classifier(64), false),
+            new Member("longformer w=64 (dense mask)", new DenseMaskAttention.Config(Longformer.Config.classifier(64)), false),
+            new Member("sparse strided", SparseTransformer.Config.stridedSqrtLength(), true),
+            new Member("sparse fixed", SparseTransformer.Config.fixedSqrtLength(2), true),
+            new Member("sparse strided (dense mask)", new DenseMaskAttention.Config(SparseTransformer.Config.stridedSqrtLength()), true),
+            new Member("logsparse k=3", LogSparse.Config.of(1, 3), true),
+            new Member("logsparse k=3 (dense mask)", new DenseMaskAttention.Config(LogSparse.Config.of(1, 3)), true)));
+
+    public static void main(String[] args) {
+        String suite = null;
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--suite") && i + 1 < args.length) suite = args[++i];
+            else if (args[i].startsWith("--suite=")) suite = args[i].substring("--suite=".length());
+            else rest.add(args[i]);
+        }
+        if (suite == null || !SUITES.containsKey(suite) || rest.stream().anyMatch(a -> a.startsWith("--attention") || a.startsWith("--label"))) {
+            System.err.println("error: --suite = " + suite + ": expected one of " + SUITES.keySet().stream().sorted().toList()
+                + " (and no --attention or --label: the suite picks the mechanisms)");
+            System.err.println("Other options as for BenchmarkMain (--help there).");
+            System.exit(2);
+            return;
+        }
+        if (rest.stream().noneMatch(a -> a.startsWith("--from") || a.startsWith("--to") || a.startsWith("--lengths")))
+            rest.addAll(List.of("--from", "1024", "--to", "32768"));   // the issues' range: 1K to at least 32K
+        BenchmarkMain.Options o;
+        try {
+            o = BenchmarkMain.parse(rest.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!rest.contains("--out") && rest.stream().noneMatch(a -> a.startsWith("--out="))) {
+            o = new BenchmarkMain.Options(o.kinds(), o.label(), o.lengths(), o.batch(), o.dModel(), o.heads(), o.causal(), o.modes(),
+                o.warmups(), o.repeats(), o.seed(), o.capBytes(), o.timeBudget(), o.isolation(),
+                java.nio.file.Path.of("build", "bench", "suite-" + suite + ".csv"), o.quiet(), o.help());
+        }
+        List<AttentionBenchmark> benchmarks = benchmarks(suite, o);
+        try {
+            BenchmarkMain.run(o, benchmarks);
+        } catch (IOException e) {
+            System.err.println("error: cannot write " + o.out() + ": " + e.getMessage());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /** The suite's benchmarks, each configured from the parsed options. */
+    static List<AttentionBenchmark> benchmarks(String suite, BenchmarkMain.Options o) {
+        List<AttentionBenchmark> benchmarks = new ArrayList<>();
+        for (Member m : SUITES.get(suite)) {
+            AttentionBenchmark b = AttentionBenchmark.of(m.config()).label(m.label()).dims(o.dModel(), o.heads()).batch(o.batch())
+                .causal(m.causal()).lengths(o.lengths()).modes(o.modes().toArray(Mode[]::new)).warmups(o.warmups())
+                .repeats(o.repeats()).seed(o.seed()).memoryCapBytes(o.capBytes()).timeBudget(o.timeBudget()).isolation(o.isolation());
+            if (o.quiet()) b.quiet();
+            b.setup(); // validates the combination
+            benchmarks.add(b);
+        }
+        return benchmarks;
+    }
+}
