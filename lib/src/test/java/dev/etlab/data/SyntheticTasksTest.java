@@ -98,6 +98,31 @@ class SyntheticTasksTest {
     }
 
     @Test
+    void needleLabelIsTheDigitAfterTheOneMarkerWhichFallsAnywhere() {
+        NeedleRetrieval task = NeedleRetrieval.of(64, 3);
+        int[] markCounts = new int[64];
+        for (Batch b : task.heldOut(Split.VALIDATION, 32)) {
+            assertNull(b.padMask(), "not padded");
+            for (int i = 0; i < b.size(); i++) {
+                int[] tok = b.tokens().getRow(i).toIntVector();
+                assertEquals(NeedleRetrieval.CLS, tok[0]);
+                int marks = 0;
+                for (int j = 1; j < 64; j++) {
+                    if (tok[j] == NeedleRetrieval.MARK) { marks++; markCounts[j]++; }
+                    else assertTrue(tok[j] >= NeedleRetrieval.DIGIT0 && tok[j] < NeedleRetrieval.DIGIT0 + 10, task.decode(tok));
+                }
+                assertEquals(1, marks, task.decode(tok));
+                assertEquals(NeedleRetrieval.answer(tok), b.targets().getInt(i), task.decode(tok));
+            }
+        }
+        assertEquals(0, markCounts[63], "the needle follows the marker, so the marker is never last");
+        assertTrue(java.util.Arrays.stream(markCounts, 32, 63).sum() > 64, "markers fall in the far half too: " + java.util.Arrays.toString(markCounts));
+        assertEquals(3, NeedleRetrieval.answer(new int[] {NeedleRetrieval.CLS, 6, NeedleRetrieval.MARK, 5, 9}));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> NeedleRetrieval.answer(new int[] {1, 2, 3})).getMessage()
+            .startsWith("tokens: expected a marker"));
+    }
+
+    @Test
     void listOpsEvaluatesKnownExpressions() {
         // [MAX 4 3 [MIN 2 3 ] 1 0 [MED 1 5 8 9 2 ] ] = max(4, 3, 2, 1, 0, 5) = 5
         int[] e = {ListOps.CLS, ListOps.MAX, 6, 5, ListOps.MIN, 4, 5, ListOps.CLOSE, 3, 2, ListOps.MED, 3, 7, 10, 11, 4, ListOps.CLOSE, ListOps.CLOSE};
@@ -108,7 +133,7 @@ class SyntheticTasksTest {
 
     @Test
     void splitsAreDisjointAndDeterministic() {
-        for (Task task : List.<Task>of(CopyTask.copy(10, 1), AssociativeRecall.of(12, 1), ListOps.of(32, 1))) {
+        for (Task task : List.<Task>of(CopyTask.copy(10, 1), AssociativeRecall.of(12, 1), ListOps.of(32, 1), NeedleRetrieval.of(16, 1))) {
             Set<String> val = rows(task.heldOut(Split.VALIDATION, 50)), test = rows(task.heldOut(Split.TEST, 50));
             Set<String> train = rows(List.of(task.trainBatch(200, 0), task.trainBatch(200, 1)));
             assertEquals(256, val.size(), task.name() + " validation set");
@@ -128,6 +153,8 @@ class SyntheticTasksTest {
             assertThrows(IllegalArgumentException.class, () -> new AssociativeRecall(10, 3, 10, 1)).getMessage());
         assertEquals("seqLen = 6: expected at least 8 (an operator, two arguments, a bracket and [CLS])",
             assertThrows(IllegalArgumentException.class, () -> ListOps.of(6, 1)).getMessage());
+        assertEquals("seqLen = 3: expected at least 4 ([CLS], the marker, the digit after it, one more digit)",
+            assertThrows(IllegalArgumentException.class, () -> NeedleRetrieval.of(3, 1)).getMessage());
         assertEquals("batchSize = 0: expected a positive integer",
             assertThrows(IllegalArgumentException.class, () -> CopyTask.copy(8, 1).trainBatch(0, 0)).getMessage());
         assertEquals("split = TRAIN: expected VALIDATION or TEST (training batches come from trainBatch)",
