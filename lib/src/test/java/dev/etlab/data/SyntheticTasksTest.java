@@ -98,28 +98,27 @@ class SyntheticTasksTest {
     }
 
     @Test
-    void needleLabelIsTheDigitAfterTheOneMarkerWhichFallsAnywhere() {
+    void needleLabelIsTheValueOfTheOneMarkedDigitWhichFallsAnywhere() {
         NeedleRetrieval task = NeedleRetrieval.of(64, 3);
-        int[] markCounts = new int[64];
+        int[] needleCounts = new int[64];
         for (Batch b : task.heldOut(Split.VALIDATION, 32)) {
             assertNull(b.padMask(), "not padded");
             for (int i = 0; i < b.size(); i++) {
                 int[] tok = b.tokens().getRow(i).toIntVector();
                 assertEquals(NeedleRetrieval.CLS, tok[0]);
-                int marks = 0;
+                int needles = 0;
                 for (int j = 1; j < 64; j++) {
-                    if (tok[j] == NeedleRetrieval.MARK) { marks++; markCounts[j]++; }
-                    else assertTrue(tok[j] >= NeedleRetrieval.DIGIT0 && tok[j] < NeedleRetrieval.DIGIT0 + 10, task.decode(tok));
+                    if (tok[j] >= NeedleRetrieval.MARKED0) { needles++; needleCounts[j]++; assertTrue(tok[j] < NeedleRetrieval.MARKED0 + 10); }
+                    else assertTrue(tok[j] >= NeedleRetrieval.DIGIT0, task.decode(tok));
                 }
-                assertEquals(1, marks, task.decode(tok));
+                assertEquals(1, needles, task.decode(tok));
                 assertEquals(NeedleRetrieval.answer(tok), b.targets().getInt(i), task.decode(tok));
             }
         }
-        assertEquals(0, markCounts[63], "the needle follows the marker, so the marker is never last");
-        assertTrue(java.util.Arrays.stream(markCounts, 32, 63).sum() > 64, "markers fall in the far half too: " + java.util.Arrays.toString(markCounts));
-        assertEquals(3, NeedleRetrieval.answer(new int[] {NeedleRetrieval.CLS, 6, NeedleRetrieval.MARK, 5, 9}));
+        assertTrue(java.util.Arrays.stream(needleCounts, 32, 64).sum() > 64, "needles fall in the far half too: " + java.util.Arrays.toString(needleCounts));
+        assertEquals(3, NeedleRetrieval.answer(new int[] {NeedleRetrieval.CLS, 6, NeedleRetrieval.MARKED0 + 3, 9}));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> NeedleRetrieval.answer(new int[] {1, 2, 3})).getMessage()
-            .startsWith("tokens: expected a marker"));
+            .startsWith("tokens: expected a marked digit"));
     }
 
     @Test
@@ -153,8 +152,8 @@ class SyntheticTasksTest {
             assertThrows(IllegalArgumentException.class, () -> new AssociativeRecall(10, 3, 10, 1)).getMessage());
         assertEquals("seqLen = 6: expected at least 8 (an operator, two arguments, a bracket and [CLS])",
             assertThrows(IllegalArgumentException.class, () -> ListOps.of(6, 1)).getMessage());
-        assertEquals("seqLen = 3: expected at least 4 ([CLS], the marker, the digit after it, one more digit)",
-            assertThrows(IllegalArgumentException.class, () -> NeedleRetrieval.of(3, 1)).getMessage());
+        assertEquals("seqLen = 2: expected at least 3 ([CLS], the marked digit, one more digit)",
+            assertThrows(IllegalArgumentException.class, () -> NeedleRetrieval.of(2, 1)).getMessage());
         assertEquals("batchSize = 0: expected a positive integer",
             assertThrows(IllegalArgumentException.class, () -> CopyTask.copy(8, 1).trainBatch(0, 0)).getMessage());
         assertEquals("split = TRAIN: expected VALIDATION or TEST (training batches come from trainBatch)",
