@@ -5,10 +5,12 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Graph {@link Ops}: each call adds a node to a SameDiff graph, which SameDiff differentiates.
@@ -22,7 +24,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SdOps implements Ops<SDVariable> {
 
     /** A dropout mask the trainer must feed each step: a placeholder of the given shape. */
-    public record DropoutSite(String placeholder, long[] shape, double p) {}
+    public record DropoutSite(String placeholder, long[] shape, double p) {
+        /** An inverted-dropout mask for this site: 0 with probability p, else 1/(1−p); draws from {@code rng}. */
+        public INDArray mask(Random rng, DataType type) {
+            long n = 1;
+            for (long d : shape) n *= d;
+            float keep = (float) (1 - p);
+            float[] m = new float[Math.toIntExact(n)];
+            for (int i = 0; i < m.length; i++) m[i] = rng.nextFloat() < keep ? 1f / keep : 0f;
+            return Nd4j.createFromArray(m).reshape(shape).castTo(type);
+        }
+    }
 
     private final SameDiff sd;
     private final ParamSource params;

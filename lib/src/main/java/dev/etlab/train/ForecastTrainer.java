@@ -19,7 +19,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -87,7 +86,7 @@ public final class ForecastTrainer {
         feeds.put("inputs", batch.inputs().castTo(type));
         feeds.put("targets", batch.targets().castTo(type));
         feeds.put("mask", batch.lossMask().castTo(type));
-        for (SdOps.DropoutSite site : dropoutSites) feeds.put(site.placeholder(), dropoutMask(site, type));
+        for (SdOps.DropoutSite site : dropoutSites) feeds.put(site.placeholder(), site.mask(dropoutRng, type));
         OutAndGrad out = Lab.withoutGraphChatter(() -> sd.calculateGradientsAndOutputs(feeds, List.of("loss"), trainable));
         double loss = out.getOutputs().get("loss").getDouble(0);
         Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
@@ -114,14 +113,6 @@ public final class ForecastTrainer {
         return sd;
     }
 
-    private INDArray dropoutMask(SdOps.DropoutSite site, DataType type) {
-        long n = 1;
-        for (long d : site.shape()) n *= d;
-        float keep = (float) (1 - site.p());
-        float[] m = new float[Math.toIntExact(n)];
-        for (int i = 0; i < m.length; i++) m[i] = dropoutRng.nextFloat() < keep ? 1f / keep : 0f;
-        return Nd4j.createFromArray(m).reshape(site.shape()).castTo(type);
-    }
 
     /** Teacher-forced quantile loss on the validation windows (eager, no dropout), over at most {@code maxBatches}. */
     public double validationLoss(int maxBatches) {

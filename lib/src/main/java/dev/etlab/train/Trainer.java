@@ -21,7 +21,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains a {@link TransformerModel} on a {@link Task} for a fixed step budget with AdamW, warm-up +
@@ -131,19 +130,10 @@ public final class Trainer {
         DataType type = model.params().dataType();
         if (batch.lossMask() != null && task.head() == Head.CAUSAL_LM) f.put("loss_mask", batch.lossMask().castTo(type));
         if (task.padded()) f.put("pad_mask", batch.padMask().castTo(type));
-        for (SdOps.DropoutSite site : g.dropout()) f.put(site.placeholder(), dropoutMask(site, type));
+        for (SdOps.DropoutSite site : g.dropout()) f.put(site.placeholder(), site.mask(dropoutRng, type));
         return f;
     }
 
-    /** Inverted-dropout mask: 0 with probability p, else 1/(1−p). */
-    private INDArray dropoutMask(SdOps.DropoutSite site, DataType type) {
-        long n = 1;
-        for (long d : site.shape()) n *= d;
-        float keep = (float) (1 - site.p());
-        float[] m = new float[Math.toIntExact(n)];
-        for (int i = 0; i < m.length; i++) m[i] = dropoutRng.nextFloat() < keep ? 1f / keep : 0f;
-        return Nd4j.createFromArray(m).reshape(site.shape()).castTo(type);
-    }
 
     /** Loss and accuracy over a whole held-out split (eager forward, no dropout). */
     public Evaluation evaluate(Split split) {
