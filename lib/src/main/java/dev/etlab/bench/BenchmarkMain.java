@@ -2,6 +2,7 @@ package dev.etlab.bench;
 
 import dev.etlab.Check;
 import dev.etlab.Lab;
+import dev.etlab.attention.AttentionConfig;
 import dev.etlab.attention.AttentionRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -114,16 +115,23 @@ public final class BenchmarkMain {
     /** One benchmark per mechanism, configured from the options. */
     static List<AttentionBenchmark> benchmarks(Options o) {
         List<AttentionBenchmark> out = new ArrayList<>();
-        for (String kind : o.kinds()) {
-            AttentionBenchmark b = AttentionBenchmark.of(kind).dims(o.dModel(), o.heads()).batch(o.batch()).causal(o.causal())
-                .lengths(o.lengths()).modes(o.modes().toArray(Mode[]::new)).warmups(o.warmups()).repeats(o.repeats()).seed(o.seed())
-                .memoryCapBytes(o.capBytes()).timeBudget(o.timeBudget()).isolation(o.isolation());
-            if (o.label() != null) b.label(o.label());
-            if (o.quiet()) b.quiet();
-            b.setup(); // validates the combination (e.g. causal with a mechanism that has no causal form)
-            out.add(b);
-        }
+        for (String kind : o.kinds()) out.add(configured(AttentionRegistry.get(kind).defaults(), o.label(), o.causal(), o));
         return out;
+    }
+
+    /**
+     * A benchmark of {@code attention} with every setting the options carry, labelled {@code label}
+     * (null: the default name), validated by {@link AttentionBenchmark#setup()} (e.g. causal with a
+     * mechanism that has no causal form).
+     */
+    static AttentionBenchmark configured(AttentionConfig attention, String label, boolean causal, Options o) {
+        AttentionBenchmark b = AttentionBenchmark.of(attention).dims(o.dModel(), o.heads()).batch(o.batch()).causal(causal)
+            .lengths(o.lengths()).modes(o.modes().toArray(Mode[]::new)).warmups(o.warmups()).repeats(o.repeats()).seed(o.seed())
+            .memoryCapBytes(o.capBytes()).timeBudget(o.timeBudget()).isolation(o.isolation());
+        if (label != null) b.label(label);
+        if (o.quiet()) b.quiet();
+        b.setup();
+        return b;
     }
 
     /** Parses the command line; throws {@link IllegalArgumentException} naming the bad option. */

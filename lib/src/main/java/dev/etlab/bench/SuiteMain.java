@@ -67,6 +67,8 @@ public final class SuiteMain {
         }
         if (rest.stream().noneMatch(a -> a.startsWith("--from") || a.startsWith("--to") || a.startsWith("--lengths")))
             rest.addAll(List.of("--from", "1024", "--to", "32768"));   // the issues' range: 1K to at least 32K
+        if (rest.stream().noneMatch(a -> a.startsWith("--out")))
+            rest.addAll(List.of("--out", "build/bench/suite-" + suite + ".csv"));
         BenchmarkMain.Options o;
         try {
             o = BenchmarkMain.parse(rest.toArray(String[]::new));
@@ -74,11 +76,6 @@ public final class SuiteMain {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
-        }
-        if (!rest.contains("--out") && rest.stream().noneMatch(a -> a.startsWith("--out="))) {
-            o = new BenchmarkMain.Options(o.kinds(), o.label(), o.lengths(), o.batch(), o.dModel(), o.heads(), o.causal(), o.modes(),
-                o.warmups(), o.repeats(), o.seed(), o.capBytes(), o.timeBudget(), o.isolation(),
-                java.nio.file.Path.of("build", "bench", "suite-" + suite + ".csv"), o.quiet(), o.help());
         }
         List<AttentionBenchmark> benchmarks = benchmarks(suite, o);
         try {
@@ -92,15 +89,6 @@ public final class SuiteMain {
 
     /** The suite's benchmarks, each configured from the parsed options. */
     static List<AttentionBenchmark> benchmarks(String suite, BenchmarkMain.Options o) {
-        List<AttentionBenchmark> benchmarks = new ArrayList<>();
-        for (Member m : SUITES.get(suite)) {
-            AttentionBenchmark b = AttentionBenchmark.of(m.config()).label(m.label()).dims(o.dModel(), o.heads()).batch(o.batch())
-                .causal(m.causal()).lengths(o.lengths()).modes(o.modes().toArray(Mode[]::new)).warmups(o.warmups())
-                .repeats(o.repeats()).seed(o.seed()).memoryCapBytes(o.capBytes()).timeBudget(o.timeBudget()).isolation(o.isolation());
-            if (o.quiet()) b.quiet();
-            b.setup(); // validates the combination
-            benchmarks.add(b);
-        }
-        return benchmarks;
+        return SUITES.get(suite).stream().map(m -> BenchmarkMain.configured(m.config(), m.label(), m.causal(), o)).toList();
     }
 }
