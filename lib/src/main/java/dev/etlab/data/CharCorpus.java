@@ -73,14 +73,7 @@ public final class CharCorpus {
      * nearest parent of the working directory that has one (notebooks run in {@code notebooks/}, tests in {@code lib/}).
      */
     public static Path defaultDirectory() {
-        String data = System.getenv("ETLAB_DATA");
-        if (data != null && !data.isBlank()) return Path.of(data, "corpus");
-        String root = System.getenv("ETLAB_ROOT");
-        if (root != null && !root.isBlank()) return Path.of(root, "data", "corpus");
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("data").resolve("corpus"))) return p.resolve("data").resolve("corpus");
-        }
-        return Path.of("data", "corpus").toAbsolutePath();
+        return DataDirectory.of("corpus");
     }
 
     public String text() { return text; }

@@ -70,13 +70,6 @@ public final class RealSeries {
 
     /** {@code $ETLAB_DATA/series}, else {@code data/series} under {@code $ETLAB_ROOT} or the nearest ancestor folder that has one. */
     public static Path defaultDirectory() {
-        String data = System.getenv("ETLAB_DATA");
-        if (data != null && !data.isBlank()) return Path.of(data, "series");
-        String root = System.getenv("ETLAB_ROOT");
-        if (root != null && !root.isBlank()) return Path.of(root, "data", "series");
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("data").resolve("series"))) return p.resolve("data").resolve("series");
-        }
-        return Path.of("data", "series").toAbsolutePath();
+        return DataDirectory.of("series");
     }
 }
