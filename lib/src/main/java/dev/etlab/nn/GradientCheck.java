@@ -4,6 +4,8 @@ import dev.etlab.Lab;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.SdOps;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,11 +18,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Compares SameDiff's gradients of a layer with central finite differences, in float64.
+ * Compares the analytic gradients of a layer, from both engines (the {@link TapeOps} tape that
+ * trains and the SameDiff graph), with central finite differences, in float64.
  *
  * <p>The scalar checked is L = Σ f(x) ⊙ R for a fixed random R, so every output element matters.
- * Analytic gradients come from the graph ({@link SdOps}); numeric ones perturb one element at a
- * time and re-run the eager path ({@link NdOps}) — so a pass also shows the two modes agree.
+ * Analytic gradients come from the tape ({@link TapeOps}) and the graph ({@link SdOps}); numeric ones
+ * perturb one element at a time and re-run the eager path ({@link NdOps}) — so a pass also shows that
+ * all three agree. A non-finite gradient or loss is a failure, never a pass.
  */
 public final class GradientCheck {
 
@@ -73,17 +77,10 @@ public final class GradientCheck {
         INDArray input = x.dup();
         INDArray r = randomLike(fn, params, input, seed);
 
-        SameDiff sd = SameDiff.create();
-        SdOps g = new SdOps(sd, params, DataType.DOUBLE, false);
-        SDVariable xv = checkInput ? sd.var("x", input) : sd.constant("x", input);
         Map<String, INDArray> arrays = new LinkedHashMap<>();
-        g.track(xv, input.shape());
-        SDVariable out = fn.apply(g, xv);
-        SDVariable loss = sd.sum(out.mul(sd.constant(r)));
-        loss.markAsLoss();
-        for (String name : g.paramNames()) if (params.all().get(name).trainable()) arrays.put(name, params.get(name));
-        if (checkInput) arrays.put("x", input);
-        Map<String, INDArray> grads = Lab.withoutGraphChatter(() -> sd.calculateGradients(Map.of(), arrays.keySet()));
+        Map<String, Map<String, INDArray>> engines = new LinkedHashMap<>();
+        engines.put("SameDiff", sameDiffGradients(fn, params, input, r, checkInput, arrays));
+        engines.put("tape", tapeGradients(fn, params, input, r, checkInput));
 
         Random pick = new Random(seed);
         List<String> failures = new ArrayList<>();
@@ -91,11 +88,14 @@ public final class GradientCheck {
         int checked = 0;
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             INDArray arr = e.getValue();
-            INDArray grad = grads.get(e.getKey());
-            if (grad == null) {
-                failures.add(e.getKey() + ": no gradient from the graph");
-                continue;
+            boolean missing = false;
+            for (var engine : engines.entrySet()) {
+                if (engine.getValue().get(e.getKey()) == null) {
+                    failures.add(e.getKey() + ": no gradient from " + engine.getKey());
+                    missing = true;
+                }
             }
+            if (missing) continue;
             int n = (int) Math.min(samplesPerArray, arr.length());
             for (int s = 0; s < n; s++) {
                 long i = arr.length() <= samplesPerArray ? s : (long) (pick.nextDouble() * arr.length());
@@ -106,19 +106,50 @@ public final class GradientCheck {
                 double minus = eagerLoss(fn, params, input, r);
                 arr.putScalar(i, orig);
                 double numeric = (plus - minus) / (2 * eps);
-                double analytic = grad.getDouble(i);
-                double diff = Math.abs(numeric - analytic);
-                double rel = diff / Math.max(Math.abs(numeric) + Math.abs(analytic), 1e-12);
-                checked++;
-                if (diff > absTolerance) {
-                    worst = Math.max(worst, rel);
-                    if (rel > maxRelError) {
-                        failures.add(String.format("%s[%d]: analytic %.8g, numeric %.8g", e.getKey(), i, analytic, numeric));
+                for (var engine : engines.entrySet()) {
+                    double analytic = engine.getValue().get(e.getKey()).getDouble(i);
+                    double diff = Math.abs(numeric - analytic);
+                    double rel = diff / Math.max(Math.abs(numeric) + Math.abs(analytic), 1e-12);
+                    checked++;
+                    if (!Double.isFinite(numeric) || !Double.isFinite(analytic)) {
+                        worst = Double.NaN;
+                        failures.add(String.format("%s[%d] (%s): analytic %.8g, numeric %.8g: not finite", e.getKey(), i, engine.getKey(), analytic, numeric));
+                    } else if (diff > absTolerance) {
+                        worst = Double.isNaN(worst) ? worst : Math.max(worst, rel);
+                        if (rel > maxRelError) {
+                            failures.add(String.format("%s[%d] (%s): analytic %.8g, numeric %.8g", e.getKey(), i, engine.getKey(), analytic, numeric));
+                        }
                     }
                 }
             }
         }
         return new Result(worst, checked, failures);
+    }
+
+    /** Analytic gradients from a SameDiff graph of {@code fn}; fills {@code arrays} with what is checked. */
+    private static Map<String, INDArray> sameDiffGradients(Fn fn, ParamStore params, INDArray input, INDArray r, boolean checkInput,
+                                                         Map<String, INDArray> arrays) {
+        SameDiff sd = SameDiff.create();
+        SdOps g = new SdOps(sd, params, DataType.DOUBLE, false);
+        SDVariable xv = checkInput ? sd.var("x", input) : sd.constant("x", input);
+        g.track(xv, input.shape());
+        SDVariable out = fn.apply(g, xv);
+        SDVariable loss = sd.sum(out.mul(sd.constant(r)));
+        loss.markAsLoss();
+        for (String name : g.paramNames()) if (params.all().get(name).trainable()) arrays.put(name, params.get(name));
+        if (checkInput) arrays.put("x", input);
+        return Lab.withoutGraphChatter(() -> sd.calculateGradients(Map.of(), arrays.keySet()));
+    }
+
+    /** Analytic gradients from the eager tape ({@link TapeOps}), the engine that trains. */
+    private static Map<String, INDArray> tapeGradients(Fn fn, ParamStore params, INDArray input, INDArray r, boolean checkInput) {
+        TapeOps tape = TapeOps.training(params, name -> params.all().get(name).trainable(), DataType.DOUBLE, null);
+        Var xv = checkInput ? tape.leaf(input.dup()) : tape.constant(input);
+        Var out = fn.apply(tape, xv);
+        tape.backward(tape.sum(tape.mul(out, tape.constant(r)), false));
+        Map<String, INDArray> grads = new LinkedHashMap<>(tape.paramGradients());
+        if (checkInput) grads.put("x", xv.grad() != null ? xv.grad() : input.ulike().assign(0));
+        return grads;
     }
 
     private static double eagerLoss(Fn fn, ParamStore params, INDArray x, INDArray r) {

@@ -19,9 +19,6 @@ public record LayerNorm(String prefix, int dim, double eps) {
 
     /** x (..., dim) → (..., dim). */
     public <T> T apply(Ops<T> ops, T x) {
-        T centred = ops.sub(x, ops.mean(x, true, -1));
-        T variance = ops.mean(ops.square(centred), true, -1);
-        T normed = ops.mul(centred, ops.rsqrt(ops.add(variance, eps)));
-        return ops.add(ops.mul(normed, ops.param(prefix + "gain")), ops.param(prefix + "bias"));
+        return ops.layerNorm(x, ops.param(prefix + "gain"), ops.param(prefix + "bias"), eps);
     }
 }

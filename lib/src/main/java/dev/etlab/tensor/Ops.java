@@ -150,6 +150,17 @@ public interface Ops<T> {
         return mul(x, sigmoid(twoU));
     }
 
+    /**
+     * Layer normalisation over the last axis (Ba et al. 2016): (x − mean)/√(var + ε)·gain + bias,
+     * with the biased variance. {@link TapeOps} keeps this forward and hand-writes the backward.
+     */
+    default T layerNorm(T x, T gain, T bias, double eps) {
+        T centred = sub(x, mean(x, true, -1));
+        T variance = mean(square(centred), true, -1);
+        T normed = mul(centred, rsqrt(add(variance, eps)));
+        return add(mul(normed, gain), bias);
+    }
+
     /** Swap the last two axes. */
     default T transposeLast(T a) {
         int r = shape(a).length;

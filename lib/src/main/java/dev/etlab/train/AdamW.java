@@ -3,6 +3,7 @@ package dev.etlab.train;
 import dev.etlab.nn.ParamStore;
 import java.util.HashMap;
 import java.util.Map;
+import dev.etlab.tensor.StepMemory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -34,8 +35,9 @@ public final class AdamW {
         for (Map.Entry<String, INDArray> e : grads.entrySet()) {
             INDArray theta = params.get(e.getKey());
             INDArray g = e.getValue();
-            INDArray mi = m.computeIfAbsent(e.getKey(), k -> theta.ulike().assign(0));
-            INDArray vi = v.computeIfAbsent(e.getKey(), k -> theta.ulike().assign(0));
+            // moments outlive the step: never in a step's workspace (StepMemory)
+            INDArray mi = m.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
+            INDArray vi = v.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
             mi.muli(b1).addi(g.mul(1 - b1));
             vi.muli(b2).addi(g.mul(g).muli(1 - b2));
             INDArray update = mi.div(c1).divi(Transforms.sqrt(vi.div(c2), false).addi(config.adamEps()));

@@ -8,15 +8,14 @@ import dev.etlab.data.Split;
 import dev.etlab.nn.ForecastModel;
 import dev.etlab.nn.QuantileLoss;
 import dev.etlab.tensor.NdOps;
-import dev.etlab.tensor.SdOps;
+import dev.etlab.tensor.StepMemory;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
 import dev.etlab.viz.Progress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -35,9 +34,6 @@ public final class ForecastTrainer {
     private final TrainConfig config;
     private final AdamW optimizer;
     private final Random dropoutRng;
-    private SameDiff graph;
-    private List<String> trainable;
-    private List<SdOps.DropoutSite> dropoutSites;
     private int step;
 
     public ForecastTrainer(ForecastModel model, ForecastData data, TrainConfig config) {
@@ -79,40 +75,23 @@ public final class ForecastTrainer {
         return history;
     }
 
+    /** One step on the eager tape ({@link TapeOps}) inside the step's workspace ({@link StepMemory}). */
     private double trainStep(ForecastBatch batch) {
-        SameDiff sd = graph(batch);
-        DataType type = model.params().dataType();
-        Map<String, INDArray> feeds = new HashMap<>();
-        feeds.put("inputs", batch.inputs().castTo(type));
-        feeds.put("targets", batch.targets().castTo(type));
-        feeds.put("mask", batch.lossMask().castTo(type));
-        for (SdOps.DropoutSite site : dropoutSites) feeds.put(site.placeholder(), site.mask(dropoutRng, type));
-        OutAndGrad out = Lab.withoutGraphChatter(() -> sd.calculateGradientsAndOutputs(feeds, List.of("loss"), trainable));
-        double loss = out.getOutputs().get("loss").getDouble(0);
-        Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
-        Map<String, INDArray> grads = new HashMap<>(out.getGradients());
-        AdamW.clipGlobalNorm(grads, config.clipNorm());
-        optimizer.step(grads, config.learningRateAt(step));
-        return loss;
+        return StepMemory.run("etlab-forecast-step", () -> {
+            DataType type = model.params().dataType();
+            TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+            Var predicted = model.predict(ops, ops.constant(batch.inputs().castTo(type)));
+            Var lossVar = QuantileLoss.loss(ops, predicted, ops.constant(batch.targets().castTo(type)),
+                ops.constant(batch.lossMask().castTo(type)), model.config().quantiles());
+            double loss = lossVar.value().getDouble(0);
+            Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
+            ops.backward(lossVar);
+            Map<String, INDArray> grads = new HashMap<>(ops.paramGradients());
+            AdamW.clipGlobalNorm(grads, config.clipNorm());
+            optimizer.step(grads, config.learningRateAt(step));
+            return loss;
+        });
     }
-
-    private SameDiff graph(ForecastBatch batch) {
-        if (graph != null) return graph;
-        SameDiff sd = SameDiff.create();
-        DataType type = model.params().dataType();
-        SdOps ops = new SdOps(sd, model.params(), type, true);
-        int b = batch.size(), t = batch.length();
-        SDVariable inputs = ops.placeholder("inputs", type, b, t, model.config().features());
-        SDVariable predicted = model.predict(ops, inputs);
-        SDVariable loss = ops.named(QuantileLoss.loss(ops, predicted, ops.placeholder("targets", type, b, t),
-            ops.placeholder("mask", type, b, t), model.config().quantiles()), "loss");
-        loss.markAsLoss();
-        trainable = ops.paramNames().stream().filter(n -> model.params().all().get(n).trainable()).toList();
-        dropoutSites = ops.dropoutSites();
-        graph = sd;
-        return sd;
-    }
-
 
     /** Teacher-forced quantile loss on the validation windows (eager, no dropout), over at most {@code maxBatches}. */
     public double validationLoss(int maxBatches) {

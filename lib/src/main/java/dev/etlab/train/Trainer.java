@@ -10,23 +10,22 @@ import dev.etlab.nn.Losses;
 import dev.etlab.nn.ModelConfig;
 import dev.etlab.nn.TransformerModel;
 import dev.etlab.tensor.NdOps;
-import dev.etlab.tensor.SdOps;
+import dev.etlab.tensor.StepMemory;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
 import dev.etlab.viz.Progress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Trains a {@link TransformerModel} on a {@link Task} for a fixed step budget with AdamW, warm-up +
  * cosine learning rate, global-norm clipping and periodic validation. The forward and backward
- * pass run as one SameDiff graph (built once for the task's batch shape); validation runs the
- * eager path. Same model seed + same {@link TrainConfig#seed} → the same loss curve on a CPU.
+ * pass run on the eager tape ({@link TapeOps}, lib/PERFORMANCE.md says why not SameDiff);
+ * validation runs the eager path without a tape. Same model seed + same {@link TrainConfig#seed} → the same loss curve on a CPU.
  */
 public final class Trainer {
     private final TransformerModel model;
@@ -34,11 +33,7 @@ public final class Trainer {
     private final TrainConfig config;
     private final AdamW optimizer;
     private final Random dropoutRng;
-    private Graph graph;
     private int step;
-
-    /** The training graph and the names of what it feeds and fetches. */
-    private record Graph(SameDiff sd, List<String> trainable, List<SdOps.DropoutSite> dropout, String loss, String logits) {}
 
     public Trainer(TransformerModel model, Task task, TrainConfig config) {
         ModelConfig m = model.config();
@@ -89,51 +84,35 @@ public final class Trainer {
 
     /** One optimisation step on a batch; returns {loss, accuracy} of the batch before the update. */
     private double[] trainStep(Batch batch) {
-        Graph g = graph(batch);
-        Map<String, INDArray> feeds = feeds(batch, g);
-        OutAndGrad out = Lab.withoutGraphChatter(() -> g.sd().calculateGradientsAndOutputs(feeds, List.of(g.loss(), g.logits()), g.trainable()));
-        Map<String, INDArray> grads = new HashMap<>(out.getGradients());
-        double loss = out.getOutputs().get(g.loss()).getDouble(0);
-        Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
-        AdamW.clipGlobalNorm(grads, config.clipNorm());
-        optimizer.step(grads, config.learningRateAt(step));
-        return new double[] {loss, accuracy(out.getOutputs().get(g.logits()), batch)[0]};
+        return StepMemory.run("etlab-train-step", () -> { // every array of the step in one reused workspace
+            Step s = forwardBackward(batch);
+            Map<String, INDArray> grads = s.gradients();
+            Check.arg(Double.isFinite(s.loss()), "training loss at step " + step, s.loss(), "a finite number (lower the learning rate?)");
+            AdamW.clipGlobalNorm(grads, config.clipNorm());
+            optimizer.step(grads, config.learningRateAt(step));
+            return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
+        });
     }
 
-    private Graph graph(Batch batch) {
-        if (graph != null) return graph;
-        int b = batch.size(), t = batch.length();
-        SameDiff sd = SameDiff.create();
-        SdOps ops = new SdOps(sd, model.params(), model.params().dataType(), true);
-        SDVariable tokens = ops.placeholder("tokens", DataType.INT, b, t);
-        SDVariable pad = task.padded() ? ops.placeholder("pad_mask", model.params().dataType(), b, t) : null;
-        SDVariable logits = ops.named(model.logits(ops, tokens, pad), "logits");
-        SDVariable loss;
-        if (task.head() == Head.CAUSAL_LM) {
-            SDVariable targets = ops.placeholder("targets", DataType.INT, b, t);
-            SDVariable mask = ops.placeholder("loss_mask", model.params().dataType(), b, t);
-            loss = Losses.languageModelling(ops, logits, targets, mask);
-        } else {
-            loss = Losses.classification(ops, logits, ops.placeholder("targets", DataType.INT, b));
-        }
-        loss = ops.named(loss, "loss");
-        loss.markAsLoss();
-        List<String> trainable = ops.paramNames().stream().filter(n -> model.params().all().get(n).trainable()).toList();
-        graph = new Graph(sd, trainable, ops.dropoutSites(), "loss", "logits");
-        return graph;
-    }
+    /** Loss, logits and parameter gradients of one batch, with this step's dropout masks. */
+    record Step(double loss, INDArray logits, Map<String, INDArray> gradients) {}
 
-    private Map<String, INDArray> feeds(Batch batch, Graph g) {
-        Map<String, INDArray> f = new HashMap<>();
-        f.put("tokens", batch.tokens().castTo(DataType.INT));
-        f.put("targets", batch.targets().castTo(DataType.INT));
+    /**
+     * Forward and backward on the eager tape ({@link TapeOps}): the training engine. Dropout masks come
+     * from the trainer's seeded generator in the order the forward pass asks for them.
+     */
+    Step forwardBackward(Batch batch) {
         DataType type = model.params().dataType();
-        if (batch.lossMask() != null && task.head() == Head.CAUSAL_LM) f.put("loss_mask", batch.lossMask().castTo(type));
-        if (task.padded()) f.put("pad_mask", batch.padMask().castTo(type));
-        for (SdOps.DropoutSite site : g.dropout()) f.put(site.placeholder(), site.mask(dropoutRng, type));
-        return f;
+        TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+        Var tokens = ops.constant(batch.tokens().castTo(DataType.INT));
+        Var pad = task.padded() ? ops.constant(batch.padMask().castTo(type)) : null;
+        Var logits = model.logits(ops, tokens, pad);
+        Var loss = task.head() == Head.CAUSAL_LM
+            ? Losses.languageModelling(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)), ops.constant(batch.lossMask().castTo(type)))
+            : Losses.classification(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)));
+        ops.backward(loss);
+        return new Step(loss.value().getDouble(0), logits.value(), new HashMap<>(ops.paramGradients()));
     }
-
 
     /** Loss and accuracy over a whole held-out split (eager forward, no dropout). */
     public Evaluation evaluate(Split split) {
@@ -145,15 +124,18 @@ public final class Trainer {
         double lossSum = 0, correct = 0, count = 0;
         List<Batch> batches = task.heldOut(split, config.batchSize());
         for (Batch batch : batches.subList(0, Math.min(maxBatches, batches.size()))) {
-            INDArray logits = model.logits(batch.tokens(), batch.padMask());
-            NdOps ops = NdOps.of(model.params(), model.params().dataType());
-            double[] acc = accuracy(logits, batch);
-            INDArray loss = task.head() == Head.CAUSAL_LM
-                ? Losses.languageModelling(ops, logits, batch.targets(), batch.lossMask().castTo(logits.dataType()))
-                : Losses.classification(ops, logits, batch.targets());
-            lossSum += loss.getDouble(0) * acc[1];
-            correct += acc[0] * acc[1];
-            count += acc[1];
+            double[] lossAcc = StepMemory.run("etlab-eval-step", () -> {
+                INDArray logits = model.logits(batch.tokens(), batch.padMask());
+                NdOps ops = NdOps.of(model.params(), model.params().dataType());
+                double[] acc = accuracy(logits, batch);
+                INDArray loss = task.head() == Head.CAUSAL_LM
+                    ? Losses.languageModelling(ops, logits, batch.targets(), batch.lossMask().castTo(logits.dataType()))
+                    : Losses.classification(ops, logits, batch.targets());
+                return new double[] {loss.getDouble(0), acc[0], acc[1]};
+            });
+            lossSum += lossAcc[0] * lossAcc[2];
+            correct += lossAcc[1] * lossAcc[2];
+            count += lossAcc[2];
         }
         return new Evaluation(lossSum / count, correct / count, (long) count);
     }
