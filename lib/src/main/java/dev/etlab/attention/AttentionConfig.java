@@ -6,7 +6,7 @@ package dev.etlab.attention;
  * plus its case here and in {@link AttentionRegistry}.
  */
 public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config,
-    Longformer.Config, SparseTransformer.Config, LogSparse.Config {
+    Longformer.Config, SparseTransformer.Config, LogSparse.Config, ExactTiledAttention.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();

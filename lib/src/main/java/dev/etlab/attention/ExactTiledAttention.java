@@ -1,0 +1,256 @@
+package dev.etlab.attention;
+
+import dev.etlab.Check;
+import dev.etlab.tensor.NdOps;
+import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Exact softmax attention without the (T × T) matrix: the honest baseline for every "efficient"
+ * mechanism. Same result as {@link StandardAttention} (to float rounding), memory linear in T.
+ *
+ * <p>Rabe and Staats 2021, "Self-attention does not need O(n²) memory", https://arxiv.org/abs/2112.05682;
+ * Dao et al. 2022, "FlashAttention", https://arxiv.org/abs/2205.14135 (Algorithms 1 and 2; the
+ * backward's D = rowsum(dO ⊙ O) as in FlashAttention-2, Dao 2023, Algorithm 2).
+ *
+ * <p><b>Forward</b> (online softmax). For each block of queries Q_i, walk the blocks of keys K_j,
+ * keeping per query row a running maximum m, a running normaliser ℓ and an unnormalised output O:
+ * <pre>
+ * S = Q_i K_jᵀ / √d (+ masks)      m' = max(m, rowmax S)      P = exp(S − m')
+ * ℓ ← ℓ·e^(m − m') + rowsum P       O ← O·e^(m − m') + P V_j     m ← m'
+ * </pre>
+ * and finish with O/ℓ and the log-sum-exp L = m + log ℓ, the only extra thing kept for the backward.
+ *
+ * <p><b>Backward</b> (recomputation, on the {@link TapeOps} tape as a custom operation): for each
+ * tile, recompute P = exp(S − L) from Q, K and L, then with D = rowsum(dO ⊙ O):
+ * <pre>
+ * dV_j += Pᵀ dO_i     dP = dO_i V_jᵀ     dS = P ⊙ (dP − D_i)     dQ_i += dS K_j / √d     dK_j += dSᵀ Q_i / √d
+ * </pre>
+ * Live memory at any time: the inputs, O, L, the gradients, and one (B, H, q-block, k-block) tile.
+ * Causal: tiles entirely above the diagonal are skipped (exactly zero weight).
+ *
+ * <p>On a SameDiff graph (used only to cross-check gradients) the same online softmax is written
+ * with {@link Ops} primitives and SameDiff differentiates it; no single array is (T × T) there
+ * either, but the graph keeps every tile for its backward pass.
+ */
+public final class ExactTiledAttention extends MultiHeadAttention {
+
+    /**
+     * @param queryBlock queries per tile
+     * @param keyBlock   keys per tile; a tile holds B·H·queryBlock·keyBlock scores. 128 × 128 (FlashAttention's
+     *                   CPU-cache-sized tiles are smaller; ND4J's per-call overhead favours larger ones)
+     */
+    public record Config(int queryBlock, int keyBlock) implements AttentionConfig {
+        public Config {
+            Check.arg(queryBlock > 0, "queryBlock", queryBlock, "a positive number of queries per tile");
+            Check.arg(keyBlock > 0, "keyBlock", keyBlock, "a positive number of keys per tile");
+        }
+
+        /** 128 × 128 tiles. */
+        public Config() {
+            this(128, 128);
+        }
+
+        @Override public String kind() { return "exact-tiled"; }
+        @Override public Attention build(AttentionDims dims) { return new ExactTiledAttention(this, dims); }
+    }
+
+    private final Config config;
+
+    public ExactTiledAttention(Config config, AttentionDims dims) {
+        super(dims);
+        this.config = config;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected <T> T attend(Ops<T> ops, String prefix, T q, T k, T v, T keyPadding) {
+        double scale = 1.0 / Math.sqrt(dims.headDim());
+        if (ops instanceof TapeOps tape) {
+            return (T) onTape(tape, (Var) q, (Var) k, (Var) v, keyPadding == null ? null : ((Var) keyPadding).value(), scale);
+        }
+        if (ops instanceof NdOps nd) {
+            INDArray pad = keyPadding == null ? null : Masks.paddingBias(nd, (INDArray) keyPadding);
+            return (T) tiles(nd).forward((INDArray) q, (INDArray) k, (INDArray) v, pad, scale)[0];
+        }
+        return blockwise(ops, q, k, v, keyPadding == null ? null : Masks.paddingBias(ops, keyPadding), scale);
+    }
+
+    /** The tiling kernel on plain arrays, computing with {@code nd} (a spy in tests). */
+    Tiles tiles(Ops<INDArray> nd) {
+        return new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+    }
+
+    /** Forward now (keeping O and L), backward by recomputation when the tape gets there. */
+    private Var onTape(TapeOps tape, Var q, Var k, Var v, INDArray keyPadding, double scale) {
+        NdOps nd = NdOps.of(name -> { throw new IllegalStateException("no parameters in the attention kernel"); }, tape.dataType());
+        INDArray pad = keyPadding == null ? null : Masks.paddingBias(nd, keyPadding);
+        Tiles kernel = tiles(nd);
+        INDArray[] outAndLse = kernel.forward(q.value(), k.value(), v.value(), pad, scale);
+        return tape.custom(new Var[] {q, k, v}, new INDArray[] {outAndLse[0]},
+            g -> kernel.backward(q.value(), k.value(), v.value(), pad, scale, outAndLse[0], outAndLse[1], g[0]))[0];
+    }
+
+    /**
+     * The tiled forward and its recomputing backward on (B, H, T, Dh) arrays. Every array it makes
+     * goes through {@code nd}, so a spy sees all of them.
+     */
+    static final class Tiles {
+        private final Ops<INDArray> nd;
+        private final int bq, bk;
+        private final boolean causal;
+
+        Tiles(Ops<INDArray> nd, int bq, int bk, boolean causal) {
+            this.nd = nd;
+            this.bq = bq;
+            this.bk = bk;
+            this.causal = causal;
+        }
+
+        /** @return {O (B, H, T, Dh), L = log-sum-exp of each score row (B, H, T, 1)} */
+        INDArray[] forward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale) {
+            long t = q.size(2), s = k.size(2);
+            List<INDArray> outs = new ArrayList<>(), lses = new ArrayList<>();
+            for (long i0 = 0; i0 < t; i0 += bq) {
+                long i1 = Math.min(t, i0 + bq);
+                INDArray qi = nd.slice(q, 2, i0, i1);
+                INDArray m = null, l = null, acc = null;
+                for (long j0 = 0; j0 < keyEnd(i1, t, s); j0 += bk) {
+                    long j1 = Math.min(s, j0 + bk);
+                    INDArray scores = scores(qi, k, padBias, scale, i0, i1, j0, j1, t, s);
+                    INDArray mNew = m == null ? nd.max(scores, true, -1) : maxOf(m, nd.max(scores, true, -1));
+                    INDArray p = nd.exp(nd.sub(scores, mNew));                       // P = exp(S − m')
+                    INDArray pv = nd.matmul(p, nd.slice(v, 2, j0, j1), false, false);
+                    if (m == null) {
+                        l = nd.sum(p, true, -1);
+                        acc = pv;
+                    } else {
+                        INDArray correction = nd.exp(nd.sub(m, mNew));                // e^(m − m')
+                        l = nd.add(nd.mul(l, correction), nd.sum(p, true, -1));
+                        acc = nd.add(nd.mul(acc, correction), pv);
+                    }
+                    m = mNew;
+                }
+                outs.add(nd.div(acc, l));
+                lses.add(nd.add(m, nd.log(l)));                                          // L = m + log ℓ
+            }
+            return new INDArray[] {nd.concat(2, outs), nd.concat(2, lses)};
+        }
+
+        /** @return {dQ, dK, dV}, each of its input's shape */
+        INDArray[] backward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale, INDArray out, INDArray lse, INDArray dOut) {
+            long t = q.size(2), s = k.size(2);
+            INDArray dRow = nd.sum(nd.mul(dOut, out), true, -1);                       // D = rowsum(dO ⊙ O), (B, H, T, 1)
+            int queryBlocks = (int) ((t + bq - 1) / bq);
+            INDArray[] dq = new INDArray[queryBlocks];
+            List<INDArray> dk = new ArrayList<>(), dv = new ArrayList<>();
+            for (long j0 = 0; j0 < s; j0 += bk) {
+                long j1 = Math.min(s, j0 + bk);
+                INDArray kj = nd.slice(k, 2, j0, j1), vj = nd.slice(v, 2, j0, j1);
+                INDArray dkj = null, dvj = null;
+                for (long i0 = 0; i0 < t; i0 += bq) {
+                    long i1 = Math.min(t, i0 + bq);
+                    if (j0 >= keyEnd(i1, t, s)) continue;                                // the whole tile is in the future
+                    INDArray qi = nd.slice(q, 2, i0, i1), doi = nd.slice(dOut, 2, i0, i1);
+                    INDArray p = nd.exp(nd.sub(scores(qi, k, padBias, scale, i0, i1, j0, j1, t, s), nd.slice(lse, 2, i0, i1)));
+                    INDArray dp = nd.matmul(doi, vj, false, true);
+                    INDArray ds = nd.mul(p, nd.sub(dp, nd.slice(dRow, 2, i0, i1)));       // dS = P ⊙ (dP − D)
+                    dvj = plus(dvj, nd.matmul(p, doi, true, false));
+                    dkj = plus(dkj, nd.mul(nd.matmul(ds, qi, true, false), scale));
+                    int bi = (int) (i0 / bq);
+                    dq[bi] = plus(dq[bi], nd.mul(nd.matmul(ds, kj, false, false), scale));
+                }
+                dk.add(dkj != null ? dkj : nd.mul(kj, 0.0));
+                dv.add(dvj != null ? dvj : nd.mul(vj, 0.0));
+            }
+            List<INDArray> dqs = new ArrayList<>();
+            for (int bi = 0; bi < queryBlocks; bi++) {
+                dqs.add(dq[bi] != null ? dq[bi] : nd.mul(nd.slice(q, 2, (long) bi * bq, Math.min(t, (long) (bi + 1) * bq)), 0.0));
+            }
+            return new INDArray[] {nd.concat(2, dqs), nd.concat(2, dk), nd.concat(2, dv)};
+        }
+
+        /** Keys [0, end) can be seen by queries [.., i1): all of them, or (causal) up to the last query's own position. */
+        private long keyEnd(long i1, long t, long s) {
+            return causal ? Math.min(s, i1 + (s - t)) : s;
+        }
+
+        /** One tile of scaled scores with its masks: (B, H, i1 − i0, j1 − j0). */
+        private INDArray scores(INDArray qi, INDArray k, INDArray padBias, double scale, long i0, long i1, long j0, long j1, long t, long s) {
+            INDArray scores = nd.mul(nd.matmul(qi, nd.slice(k, 2, j0, j1), false, true), scale);
+            if (causal && j1 - 1 > i0 + (s - t)) scores = nd.add(scores, nd.constant(causalTile(i0, i1, j0, j1, s - t, qi.dataType())));
+            if (padBias != null) scores = nd.add(scores, nd.slice(padBias, 3, j0, j1));
+            return scores;
+        }
+
+        private INDArray maxOf(INDArray a, INDArray b) {
+            // max(a, b) = b + relu(a − b), in the ops a spy sees
+            return nd.add(b, nd.relu(nd.sub(a, b)));
+        }
+
+        private INDArray plus(INDArray acc, INDArray x) {
+            return acc == null ? x : nd.add(acc, x);
+        }
+
+        /** (1, 1, rows, cols) bias of the tile: 0 where key ≤ query + offset, {@link Masks#NEG} elsewhere. */
+        private static INDArray causalTile(long i0, long i1, long j0, long j1, long offset, DataType type) {
+            int rows = (int) (i1 - i0), cols = (int) (j1 - j0);
+            double[] data = new double[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) data[r * cols + c] = j0 + c <= i0 + r + offset ? 0 : Masks.NEG;
+            }
+            return org.nd4j.linalg.factory.Nd4j.create(data, new long[] {1, 1, rows, cols}, DataType.DOUBLE).castTo(type);
+        }
+    }
+
+    /**
+     * The same online softmax written with {@link Ops} primitives, for engines that differentiate
+     * it themselves (a SameDiff graph). The running maximum carries no gradient: the result does
+     * not depend on it.
+     */
+    private <T> T blockwise(Ops<T> ops, T q, T k, T v, T padBias, double scale) {
+        long t = ops.size(q, 2), s = ops.size(k, 2);
+        int bq = config.queryBlock(), bk = config.keyBlock();
+        boolean causal = dims.causal();
+        List<T> outs = new ArrayList<>();
+        for (long i0 = 0; i0 < t; i0 += bq) {
+            long i1 = Math.min(t, i0 + bq);
+            T qi = ops.slice(q, 2, i0, i1);
+            T m = null, l = null, acc = null;
+            long end = causal ? Math.min(s, i1 + (s - t)) : s;
+            for (long j0 = 0; j0 < end; j0 += bk) {
+                long j1 = Math.min(s, j0 + bk);
+                T scores = ops.mul(ops.matmul(qi, ops.slice(k, 2, j0, j1), false, true), scale);
+                if (causal && j1 - 1 > i0 + (s - t)) {
+                    scores = ops.add(scores, ops.constant(Tiles.causalTile(i0, i1, j0, j1, s - t, ops.dataType())));
+                }
+                if (padBias != null) scores = ops.add(scores, ops.slice(padBias, 3, j0, j1));
+                T rowMax = ops.stopGradient(ops.max(scores, true, -1));
+                T mNew = m == null ? rowMax : ops.add(rowMax, ops.relu(ops.sub(m, rowMax)));
+                T p = ops.exp(ops.sub(scores, mNew));
+                T pv = ops.matmul(p, ops.slice(v, 2, j0, j1));
+                if (m == null) {
+                    l = ops.sum(p, true, -1);
+                    acc = pv;
+                } else {
+                    T correction = ops.exp(ops.sub(m, mNew));
+                    l = ops.add(ops.mul(l, correction), ops.sum(p, true, -1));
+                    acc = ops.add(ops.mul(acc, correction), pv);
+                }
+                m = mNew;
+            }
+            outs.add(ops.div(acc, l));
+        }
+        return ops.concat(2, outs);
+    }
+}

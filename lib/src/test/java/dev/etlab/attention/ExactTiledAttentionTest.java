@@ -1,0 +1,154 @@
+package dev.etlab.attention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.etlab.Lab;
+import dev.etlab.TestData;
+import dev.etlab.nn.GradientCheck;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.NdOps;
+import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** Exact tiled attention equals standard attention, forward and backward, without ever holding a (T × T) array. */
+class ExactTiledAttentionTest {
+    static final int B = 2, T = 19, D = 8, H = 2;
+
+    @BeforeAll
+    static void init() {
+        Lab.init();
+    }
+
+    /** Standard and tiled layers sharing one parameter store (same projections). */
+    record Pair(Attention standard, Attention tiled, ParamStore params) {}
+
+    static Pair pair(boolean causal, int bq, int bk, DataType type) {
+        AttentionDims dims = new AttentionDims(D, H, 64, causal);
+        Attention standard = new StandardAttention.Config().build(dims);
+        Attention tiled = new ExactTiledAttention.Config(bq, bk).build(dims);
+        ParamStore p = new ParamStore(type, 3);
+        standard.declare(p, "attn.");
+        return new Pair(standard, tiled, p);
+    }
+
+    static INDArray padding(int realInItem0, int realInItem1) {
+        INDArray pad = Nd4j.ones(DataType.DOUBLE, B, T);
+        pad.get(NDArrayIndex.point(0), NDArrayIndex.interval(realInItem0, T)).assign(0);
+        pad.get(NDArrayIndex.point(1), NDArrayIndex.interval(realInItem1, T)).assign(0);
+        return pad;
+    }
+
+    // Tiles that do not divide T (19 = 4·4 + 3), square and oblong, one tile bigger than T, one key per tile.
+    @ParameterizedTest(name = "causal={0} tiles {1}x{2} padded={3}")
+    @CsvSource({"false,4,4,false", "true,4,4,false", "false,5,3,true", "true,5,3,true", "true,3,7,true", "false,32,32,false",
+        "true,1,1,false", "true,8,2,true"})
+    void forwardEqualsStandardAttention(boolean causal, int bq, int bk, boolean padded) {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            Pair p = pair(causal, bq, bk, type);
+            INDArray x = TestData.normal(4, type, B, T, D);
+            INDArray pad = padded ? padding(13, T).castTo(type) : null;
+            INDArray expected = p.standard().forward(p.params(), "attn.", x, pad);
+            INDArray actual = p.tiled().forward(p.params(), "attn.", x, pad);
+            double tolerance = type == DataType.DOUBLE ? 1e-10 : 1e-5;
+            double diff = TestData.maxAbsDiff(expected, actual);
+            assertTrue(diff < tolerance, type + ": tiled differs from standard by " + diff);
+        }
+    }
+
+    @ParameterizedTest(name = "causal={0} tiles {1}x{2} padded={3}")
+    @CsvSource({"false,4,4,false", "true,4,4,false", "false,5,3,true", "true,5,3,true", "true,7,2,true"})
+    void gradientsOnTheTapeEqualStandardAttention(boolean causal, int bq, int bk, boolean padded) {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            Pair p = pair(causal, bq, bk, type);
+            INDArray x = TestData.normal(5, type, B, T, D);
+            INDArray r = TestData.normal(6, type, B, T, D);
+            INDArray pad = padded ? padding(11, 17).castTo(type) : null;
+            Map<String, INDArray> expected = tapeGradients(p.standard(), p.params(), x, r, pad, type);
+            Map<String, INDArray> actual = tapeGradients(p.tiled(), p.params(), x, r, pad, type);
+            double tolerance = type == DataType.DOUBLE ? 1e-10 : 1e-5;
+            assertEquals(expected.keySet(), actual.keySet());
+            for (String name : expected.keySet()) {
+                double diff = TestData.maxAbsDiff(expected.get(name), actual.get(name));
+                assertTrue(diff < tolerance, type + " " + name + ": tiled gradient differs from standard by " + diff);
+            }
+        }
+    }
+
+    /** Gradients of Σ out ⊙ r with respect to every parameter and to x ("x"). */
+    static Map<String, INDArray> tapeGradients(Attention a, ParamStore params, INDArray x, INDArray r, INDArray pad, DataType type) {
+        TapeOps tape = TapeOps.of(params, type);
+        Var xv = tape.leaf(x);
+        Var out = a.apply(tape, "attn.", xv, pad == null ? null : tape.constant(pad));
+        tape.backward(tape.sum(tape.mul(out, tape.constant(r)), false));
+        Map<String, INDArray> grads = new java.util.TreeMap<>(tape.paramGradients());
+        grads.put("x", xv.grad());
+        return grads;
+    }
+
+    @ParameterizedTest(name = "causal={0}")
+    @CsvSource({"false", "true"})
+    void gradientCheckWithPaddingOnBothEngines(boolean causal) {
+        AttentionDims dims = new AttentionDims(D, H, 16, causal);
+        Attention tiled = new ExactTiledAttention.Config(3, 4).build(dims);
+        ParamStore p = new ParamStore(DataType.DOUBLE, 7);
+        tiled.declare(p, "attn.");
+        INDArray pad = Nd4j.ones(DataType.DOUBLE, 2, 10);
+        pad.get(NDArrayIndex.point(1), NDArrayIndex.interval(6, 10)).assign(0);
+        GradientCheck.Result r = new GradientCheck().check(p, TestData.normal(8, DataType.DOUBLE, 2, 10, D), new GradientCheck.Fn() {
+            @Override
+            public <T> T apply(Ops<T> ops, T in) {
+                return tiled.apply(ops, "attn.", in, ops.constant(pad));
+            }
+        }, 9);
+        assertTrue(r.passed(), r.toString());
+        assertTrue(r.checked() > 100, "enough elements checked: " + r);
+    }
+
+    /** The spy sees every array the kernel makes, forward and backward: none is anywhere near (T × T). */
+    @ParameterizedTest(name = "causal={0}")
+    @CsvSource({"false", "true"})
+    void noIntermediateGrowsWithTheSquareOfTheLength(boolean causal) {
+        int t = 96, bq = 8, bk = 8, dh = D / H;
+        ShapeSpy<INDArray> spy = new ShapeSpy<>(NdOps.of(name -> null, DataType.FLOAT));
+        ExactTiledAttention.Tiles tiles = new ExactTiledAttention.Tiles(spy, bq, bk, causal);
+        INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
+        INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
+        INDArray pad = Masks.paddingBias(NdOps.of(name -> null, DataType.FLOAT), Nd4j.ones(DataType.FLOAT, B, t));
+        INDArray[] outLse = tiles.forward(q, k, v, pad, 0.5);
+        long forwardLargest = spy.largest;
+        tiles.backward(q, k, v, pad, 0.5, outLse[0], outLse[1], dOut);
+        long linear = (long) B * H * t * dh;                 // one input, output or gradient
+        long square = (long) B * H * t * t;
+        assertTrue(forwardLargest <= linear, "forward: largest array " + forwardLargest + " elements, inputs have " + linear);
+        assertTrue(spy.largest <= linear, "backward: largest array " + spy.largest + " elements, inputs have " + linear);
+        assertTrue(spy.largest * 8 <= square, "and far below the " + square + " of a (T x T) score matrix");
+        // the spy does see the tiles (a spy that saw nothing would pass vacuously)
+        assertTrue(spy.largest >= (long) B * H * bq * bk, "largest " + spy.largest);
+    }
+
+    @Test
+    void badBlockSizesAreRejectedWithAMessageNamingThem() {
+        var q = assertThrows(IllegalArgumentException.class, () -> new ExactTiledAttention.Config(0, 4));
+        assertEquals("queryBlock = 0: expected a positive number of queries per tile", q.getMessage());
+        var k = assertThrows(IllegalArgumentException.class, () -> new ExactTiledAttention.Config(4, -2));
+        assertEquals("keyBlock = -2: expected a positive number of keys per tile", k.getMessage());
+    }
+
+    @Test
+    void registeredWithDefaultTilesOf128() {
+        AttentionConfig c = AttentionRegistry.get("exact-tiled").defaults();
+        assertEquals(new ExactTiledAttention.Config(128, 128), c);
+    }
+}
