@@ -4,6 +4,7 @@ import dev.etlab.Lab;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.SdOps;
+import dev.etlab.tensor.StepMemory;
 import dev.etlab.tensor.TapeOps;
 import dev.etlab.tensor.Var;
 import java.util.ArrayList;
@@ -153,8 +154,7 @@ public final class GradientCheck {
     }
 
     private static double eagerLoss(Fn fn, ParamStore params, INDArray x, INDArray r) {
-        INDArray out = fn.apply(NdOps.of(params, DataType.DOUBLE), x);
-        return out.mul(r).sumNumber().doubleValue();
+        return StepMemory.run("etlab-gradient-check", () -> fn.apply(NdOps.of(params, DataType.DOUBLE), x).mul(r).sumNumber().doubleValue());
     }
 
     private static INDArray randomLike(Fn fn, ParamStore params, INDArray x, long seed) {

@@ -50,10 +50,16 @@ public final class TapeOps implements Ops<Var> {
     private final Random dropoutRng;
     private final boolean recording;
     private final Map<String, Var> paramVars;
-    private final List<Node> tape = new ArrayList<>();
+    private final List<Node> tape;
 
     private TapeOps(ParamSource params, Predicate<String> trainable, DataType dataType, Random dropoutRng,
                     boolean recording, Map<String, Var> paramVars) {
+        this(params, trainable, dataType, dropoutRng, recording, paramVars, new ArrayList<>());
+    }
+
+    private TapeOps(ParamSource params, Predicate<String> trainable, DataType dataType, Random dropoutRng,
+                    boolean recording, Map<String, Var> paramVars, List<Node> tape) {
+        this.tape = tape;
         this.nd = NdOps.of(params, dataType);
         this.params = params;
         this.trainable = trainable;
@@ -86,6 +92,15 @@ public final class TapeOps implements Ops<Var> {
      */
     public TapeOps nested(Random rng, boolean recording) {
         return new TapeOps(params, trainable, dataType, dropoutRng == null ? null : rng, recording, paramVars);
+    }
+
+    /**
+     * This same tape (operations recorded here, one backward pass) with dropout masks drawn from
+     * {@code new Random(seed)}: what a block uses so that a later recompute ({@link #recompute} with
+     * the same seed) replays its masks.
+     */
+    public TapeOps seeded(long seed) {
+        return new TapeOps(params, trainable, dataType, dropoutRng == null ? null : new Random(seed), recording, paramVars, tape);
     }
 
     /** Whether this instance draws dropout masks (a training step) or not. */
@@ -183,7 +198,7 @@ public final class TapeOps implements Ops<Var> {
         Var[] leaves = inner.wrap(inputs, true);
         inner.backward(block.apply(inner, leaves), outputGrad);
         INDArray[] grads = new INDArray[leaves.length];
-        for (int i = 0; i < leaves.length; i++) grads[i] = leaves[i].grad();
+        for (int i = 0; i < leaves.length; i++) grads[i] = leaves[i].grad() != null ? leaves[i].grad() : inputs[i].ulike().assign(0);
         return grads;
     }
 
