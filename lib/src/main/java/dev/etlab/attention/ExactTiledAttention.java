@@ -3,6 +3,7 @@ package dev.etlab.attention;
 import dev.etlab.Check;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.StepMemory;
 import dev.etlab.tensor.TapeOps;
 import dev.etlab.tensor.Var;
 import java.util.ArrayList;
@@ -117,29 +118,32 @@ public final class ExactTiledAttention extends MultiHeadAttention {
             this.causal = causal;
         }
 
-        /** @return {O (B, H, T, Dh), L = log-sum-exp of each score row (B, H, T, 1)} */
+        /**
+         * @return {O (B, H, T, Dh), L = log-sum-exp of each score row (B, H, T, 1)}. Each tile's scratch
+         * arrays live in a workspace reset at every tile ({@link StepMemory#scratch}); the running
+         * m, ℓ and O of a query block are updated in place, so what is allocated outside the tiles
+         * (and so what a training step's workspace accumulates) stays linear in T.
+         */
         INDArray[] forward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale) {
             long t = q.size(2), s = k.size(2);
             List<INDArray> outs = new ArrayList<>(), lses = new ArrayList<>();
             for (long i0 = 0; i0 < t; i0 += bq) {
-                long i1 = Math.min(t, i0 + bq);
+                long i1 = Math.min(t, i0 + bq), rows = i1 - i0;
                 INDArray qi = nd.slice(q, 2, i0, i1);
-                INDArray m = null, l = null, acc = null;
-                for (long j0 = 0; j0 < keyEnd(i1, t, s); j0 += bk) {
-                    long j1 = Math.min(s, j0 + bk);
-                    INDArray scores = scores(qi, k, padBias, scale, i0, i1, j0, j1, t, s);
-                    INDArray mNew = m == null ? nd.max(scores, true, -1) : maxOf(m, nd.max(scores, true, -1));
-                    INDArray p = nd.exp(nd.sub(scores, mNew));                       // P = exp(S − m')
-                    INDArray pv = nd.matmul(p, nd.slice(v, 2, j0, j1), false, false);
-                    if (m == null) {
-                        l = nd.sum(p, true, -1);
-                        acc = pv;
-                    } else {
+                INDArray m = rowsLike(qi, Masks.NEG * 4), l = rowsLike(qi, 0);   // below any masked score: the first tile replaces them
+                INDArray acc = nd.mul(qi, 0.0).castTo(v.dataType());
+                long end = keyEnd(i1, t, s), from = i0;
+                for (long j0 = 0; j0 < end; j0 += bk) {
+                    long j1 = Math.min(s, j0 + bk), start = j0;
+                    StepMemory.scratch("etlab-attention-tile", () -> {
+                        INDArray scores = scores(qi, k, padBias, scale, from, from + rows, start, j1, t, s);
+                        INDArray mNew = maxOf(m, nd.max(scores, true, -1));
+                        INDArray p = nd.exp(nd.sub(scores, mNew));                   // P = exp(S − m')
                         INDArray correction = nd.exp(nd.sub(m, mNew));                // e^(m − m')
-                        l = nd.add(nd.mul(l, correction), nd.sum(p, true, -1));
-                        acc = nd.add(nd.mul(acc, correction), pv);
-                    }
-                    m = mNew;
+                        l.muli(correction).addi(nd.sum(p, true, -1));                 // ℓ ← ℓ·e^(m − m') + rowsum P
+                        acc.muli(correction).addi(nd.matmul(p, nd.slice(v, 2, start, j1), false, false));
+                        m.assign(mNew);
+                    });
                 }
                 outs.add(nd.div(acc, l));
                 lses.add(nd.add(m, nd.log(l)));                                          // L = m + log ℓ
@@ -147,37 +151,39 @@ public final class ExactTiledAttention extends MultiHeadAttention {
             return new INDArray[] {nd.concat(2, outs), nd.concat(2, lses)};
         }
 
-        /** @return {dQ, dK, dV}, each of its input's shape */
+        /** (B, H, rows, 1) filled with {@code value}, through the spied ops. */
+        private INDArray rowsLike(INDArray qi, double value) {
+            return nd.add(nd.mul(nd.sum(qi, true, -1), 0.0), value);
+        }
+
+        /** @return {dQ, dK, dV}, each of its input's shape; accumulated in place, tile scratch reset per tile */
         INDArray[] backward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale, INDArray out, INDArray lse, INDArray dOut) {
             long t = q.size(2), s = k.size(2);
             INDArray dRow = nd.sum(nd.mul(dOut, out), true, -1);                       // D = rowsum(dO ⊙ O), (B, H, T, 1)
-            int queryBlocks = (int) ((t + bq - 1) / bq);
-            INDArray[] dq = new INDArray[queryBlocks];
-            List<INDArray> dk = new ArrayList<>(), dv = new ArrayList<>();
+            List<INDArray> dq = new ArrayList<>(), dk = new ArrayList<>(), dv = new ArrayList<>();
+            for (long i0 = 0; i0 < t; i0 += bq) dq.add(nd.mul(nd.slice(q, 2, i0, Math.min(t, i0 + bq)), 0.0));
             for (long j0 = 0; j0 < s; j0 += bk) {
-                long j1 = Math.min(s, j0 + bk);
+                long j1 = Math.min(s, j0 + bk), start = j0;
                 INDArray kj = nd.slice(k, 2, j0, j1), vj = nd.slice(v, 2, j0, j1);
-                INDArray dkj = null, dvj = null;
+                INDArray dkj = nd.mul(kj, 0.0), dvj = nd.mul(vj, 0.0);
                 for (long i0 = 0; i0 < t; i0 += bq) {
-                    long i1 = Math.min(t, i0 + bq);
+                    long i1 = Math.min(t, i0 + bq), from = i0;
                     if (j0 >= keyEnd(i1, t, s)) continue;                                // the whole tile is in the future
-                    INDArray qi = nd.slice(q, 2, i0, i1), doi = nd.slice(dOut, 2, i0, i1);
-                    INDArray p = nd.exp(nd.sub(scores(qi, k, padBias, scale, i0, i1, j0, j1, t, s), nd.slice(lse, 2, i0, i1)));
-                    INDArray dp = nd.matmul(doi, vj, false, true);
-                    INDArray ds = nd.mul(p, nd.sub(dp, nd.slice(dRow, 2, i0, i1)));       // dS = P ⊙ (dP − D)
-                    dvj = plus(dvj, nd.matmul(p, doi, true, false));
-                    dkj = plus(dkj, nd.mul(nd.matmul(ds, qi, true, false), scale));
-                    int bi = (int) (i0 / bq);
-                    dq[bi] = plus(dq[bi], nd.mul(nd.matmul(ds, kj, false, false), scale));
+                    INDArray dqi = dq.get((int) (i0 / bq));
+                    StepMemory.scratch("etlab-attention-tile", () -> {
+                        INDArray qi = nd.slice(q, 2, from, i1), doi = nd.slice(dOut, 2, from, i1);
+                        INDArray p = nd.exp(nd.sub(scores(qi, k, padBias, scale, from, i1, start, j1, t, s), nd.slice(lse, 2, from, i1)));
+                        INDArray dp = nd.matmul(doi, vj, false, true);
+                        INDArray ds = nd.mul(p, nd.sub(dp, nd.slice(dRow, 2, from, i1)));    // dS = P ⊙ (dP − D)
+                        dvj.addi(nd.matmul(p, doi, true, false));                            // dV_j += Pᵀ dO_i
+                        dkj.addi(nd.mul(nd.matmul(ds, qi, true, false), scale));             // dK_j += dSᵀ Q_i / √d
+                        dqi.addi(nd.mul(nd.matmul(ds, kj, false, false), scale));            // dQ_i += dS K_j / √d
+                    });
                 }
-                dk.add(dkj != null ? dkj : nd.mul(kj, 0.0));
-                dv.add(dvj != null ? dvj : nd.mul(vj, 0.0));
+                dk.add(dkj);
+                dv.add(dvj);
             }
-            List<INDArray> dqs = new ArrayList<>();
-            for (int bi = 0; bi < queryBlocks; bi++) {
-                dqs.add(dq[bi] != null ? dq[bi] : nd.mul(nd.slice(q, 2, (long) bi * bq, Math.min(t, (long) (bi + 1) * bq)), 0.0));
-            }
-            return new INDArray[] {nd.concat(2, dqs), nd.concat(2, dk), nd.concat(2, dv)};
+            return new INDArray[] {nd.concat(2, dq), nd.concat(2, dk), nd.concat(2, dv)};
         }
 
         /** Keys [0, end) can be seen by queries [.., i1): all of them, or (causal) up to the last query's own position. */
@@ -196,10 +202,6 @@ public final class ExactTiledAttention extends MultiHeadAttention {
         private INDArray maxOf(INDArray a, INDArray b) {
             // max(a, b) = b + relu(a − b), in the ops a spy sees
             return nd.add(b, nd.relu(nd.sub(a, b)));
-        }
-
-        private INDArray plus(INDArray acc, INDArray x) {
-            return acc == null ? x : nd.add(acc, x);
         }
 
         /** (1, 1, rows, cols) bias of the tile: 0 where key ≤ query + offset, {@link Masks#NEG} elsewhere. */

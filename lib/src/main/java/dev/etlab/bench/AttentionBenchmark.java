@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Each point builds the layer at length T (maxLen = T) with float32 parameters, a random input
- * (B, T, D) and, for {@link Mode#FORWARD_BACKWARD}, a SameDiff graph with its gradient function;
+ * (B, T, D) and, for {@link Mode#FORWARD_BACKWARD}, a fixed random output weighting R;
  * none of that is timed. It then runs {@code warmups} untimed and {@code repeats} timed passes,
  * collecting garbage (untimed) before each, and reports the median and fastest pass and the peak
  * memory above the baseline taken before the build (see {@link BenchmarkPoint}).

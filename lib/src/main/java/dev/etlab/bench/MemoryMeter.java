@@ -116,8 +116,8 @@ final class MemoryMeter {
 
         /**
          * Call just after a run; a timed run's peak goes into the median. A run's peak is measured
-         * from the session's baseline, so memory a workload keeps from one run to the next (SameDiff
-         * holds on to arrays between calls) counts; but if resident memory had fallen below the
+         * from the session's baseline, so memory a workload keeps from one run to the next (a
+         * step workspace is kept for the next call) counts; but if resident memory had fallen below the
          * baseline by the time the run started (the JVM trimming its compiler's work areas, say),
          * from where the run started, so that drop is not subtracted from the run.
          */

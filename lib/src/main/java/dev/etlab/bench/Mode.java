@@ -7,7 +7,7 @@ import java.util.Locale;
 public enum Mode {
     /** Inference: the eager INDArray forward pass. */
     FORWARD,
-    /** Training: the SameDiff graph's forward pass plus gradients of every parameter and the input. */
+    /** Training: the forward pass plus gradients of every parameter and the input, on the training tape. */
     FORWARD_BACKWARD;
 
     public String label() {

@@ -68,6 +68,7 @@ public final class TrainBenchmark {
                 Result r = run(engine.trim(), tb[0], tb[1], steps, warmup);
                 results.add(r);
                 System.out.println(format(r));
+                System.out.println(json(r));
             }
         }
         System.out.println();
@@ -216,6 +217,13 @@ public final class TrainBenchmark {
         return String.format(Locale.ROOT, "%-9s T=%d x B=%d  (%,d params): step %.1f ms (forward %.1f, backward %.1f, clip+AdamW %.1f); first step %.0f ms; loss %.3f",
             r.engine(), r.length(), r.batch(), r.parameters(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(),
             r.firstStepMs(), r.lastLoss());
+    }
+
+    /** One machine-readable line (environment/bench/side_by_side.py reads it). */
+    static String json(Result r) {
+        return String.format(Locale.ROOT, "RESULT {\"engine\": \"%s\", \"length\": %d, \"batch\": %d, \"parameters\": %d, \"step_ms\": %.3f, "
+            + "\"forward_ms\": %.3f, \"backward_ms\": %.3f, \"optimizer_ms\": %.3f, \"first_step_ms\": %.3f, \"loss\": %.5f}",
+            r.engine(), r.length(), r.batch(), r.parameters(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(), r.firstStepMs(), r.lastLoss());
     }
 
     static String table(List<Result> results, int warmup, int steps) {

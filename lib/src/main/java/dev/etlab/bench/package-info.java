@@ -16,9 +16,10 @@
  * <ul>
  *   <li>{@link dev.etlab.bench.Mode#FORWARD}: the eager forward pass
  *       ({@link dev.etlab.attention.Attention#forward}) on a random (B, T, D) input.</li>
- *   <li>{@link dev.etlab.bench.Mode#FORWARD_BACKWARD}: SameDiff's {@code calculateGradients} of
- *       L = Σ out ⊙ R (R fixed, random) with respect to every trainable parameter and the input:
- *       the forward pass and the backward pass, as training runs them.</li>
+ *   <li>{@link dev.etlab.bench.Mode#FORWARD_BACKWARD}: the gradients of L = Σ out ⊙ R (R fixed,
+ *       random) with respect to every trainable parameter and the input, on the training engine
+ *       ({@link dev.etlab.tensor.TapeOps}, without the trainer's step workspace, so ND4J's counter
+ *       sees every array): the forward pass and the backward pass, as training runs them.</li>
  * </ul>
  * Building the layer, parameters, input and graph is not timed. After {@code warmups} untimed
  * runs, {@code repeats} runs are timed one by one with {@link System#nanoTime()}; the point reports

@@ -40,6 +40,17 @@ public final class StepMemory {
         }
     }
 
+    /**
+     * Runs {@code work} in a workspace of its own, nested in whatever is active: for the scratch
+     * arrays of one tile of a loop, reset at every call. Results must leave by being written in
+     * place into arrays made outside (accumulators), never as arrays made inside.
+     */
+    public static void scratch(String name, Runnable work) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, name)) {
+            work.run();
+        }
+    }
+
     /** Runs {@code work} with no workspace active: for arrays that must outlive the step (optimizer state). */
     public static <R> R outside(Supplier<R> work) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
