@@ -21,6 +21,9 @@ export JUPYTER_CONFIG_DIR="$ETLAB_ENV_DIR/.jupyter/config"
 export JUPYTER_PREFER_ENV_PATH=0
 # glibc otherwise keeps one malloc arena per thread; with ND4J's many threads that wastes GBs.
 export MALLOC_ARENA_MAX=1
+# OpenMP threads (libnd4j's element-wise ops) sleep instead of spinning while they wait: with the
+# default busy-wait, any other load on a 2-core machine made a training step 5x slower (lib/PERFORMANCE.md).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 # Progress lines: "[setup] message". The tag is set by each script.
 ETLAB_TAG="${ETLAB_TAG:-etlab}"

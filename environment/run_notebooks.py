@@ -64,6 +64,7 @@ def jupyter_environment() -> None:
     # Our kernelspec (in JUPYTER_DATA_DIR) before the venv's own plain `java` one.
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "0"
     os.environ.setdefault("MALLOC_ARENA_MAX", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see environment/common.sh
     os.environ.setdefault("ETLAB_ROOT", str(ROOT))
     Path(os.environ["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
 

@@ -77,6 +77,8 @@ def main() -> int:
     # and SLF4J prints a "multiple bindings" warning into every notebook.
     env = {
         "MALLOC_ARENA_MAX": "1",
+        # OpenMP waits by sleeping, not spinning: a busy-wait made steps 5x slower under any other load
+        "OMP_WAIT_POLICY": "PASSIVE",
         "ETLAB_ROOT": str(root),
         # JJava's launcher starts the kernel JVM as plain `java` from PATH: put the JDK
         # given here first, so both JVMs are the same Java (${PATH} is filled in by

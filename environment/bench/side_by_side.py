@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def lab_results(sizes, steps, warmup, threads, engines):
-    env = dict(os.environ, MALLOC_ARENA_MAX="1", OMP_NUM_THREADS=str(threads))
+    env = dict(os.environ, MALLOC_ARENA_MAX="1", OMP_NUM_THREADS=str(threads),
+               OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     cp = f"{ROOT}/lib/target/etlab.jar:{ROOT}/lib/target/dependency/*"
     cmd = ["java", "-Xmx4g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp", "-cp", cp,
            "dev.etlab.bench.TrainBenchmark", "--sizes", sizes, "--steps", str(steps), "--warmup", str(warmup), "--engines", engines]

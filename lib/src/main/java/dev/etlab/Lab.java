@@ -14,7 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       on, memory grew every training step (9.9 GB in 24 steps at T = 2048 in our probe).</li>
  *   <li>BLAS threads: {@code ETLAB_BLAS_THREADS}, default 1, which was faster and steadier than 2
  *       for our small models on a 2-core machine.</li>
- *   <li>Also set by our launch scripts, outside Java's reach: {@code MALLOC_ARENA_MAX=1}.</li>
+ *   <li>Also set by our launch scripts, outside Java's reach: {@code MALLOC_ARENA_MAX=1} and
+ *       {@code OMP_WAIT_POLICY=PASSIVE} (OpenMP threads sleep while waiting: spinning made every
+ *       native op crawl whenever anything else ran on a 2-core machine).</li>
  * </ul>
  */
 public final class Lab {

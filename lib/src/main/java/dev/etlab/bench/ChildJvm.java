@@ -49,6 +49,7 @@ record ChildJvm(String classpath, List<String> jvmOptions, Map<String, String> e
         options.addAll(extraOptions);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MALLOC_ARENA_MAX", "1");
+        env.putIfAbsent("OMP_WAIT_POLICY", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
         env.putAll(extraEnvironment);
         return new ChildJvm(ChildClasspath.resolve(), List.copyOf(options), Map.copyOf(env));
     }
