@@ -34,7 +34,10 @@ public final class GradientCheck {
         <T> T apply(Ops<T> ops, T x);
     }
 
-    /** Worst disagreement found, and every element that failed. */
+    /**
+     * Worst disagreement found, and every element that failed. A NaN or infinite loss or gradient is a failure
+     * (and makes {@code maxRelativeError} NaN): a NaN difference would otherwise pass every tolerance test.
+     */
     public record Result(double maxRelativeError, int checked, List<String> failures) {
         public boolean passed() {
             return failures.isEmpty();
@@ -87,6 +90,11 @@ public final class GradientCheck {
         List<String> failures = new ArrayList<>();
         double worst = 0;
         int checked = 0;
+        double base = eagerLoss(fn, params, input, r);
+        if (!Double.isFinite(base)) {
+            failures.add("loss = " + base + " at the unperturbed point: expected a finite value (the function outputs NaN or Inf)");
+            worst = Double.NaN;
+        }
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             INDArray arr = e.getValue();
             boolean missing = false;
@@ -109,13 +117,17 @@ public final class GradientCheck {
                 double numeric = (plus - minus) / (2 * eps);
                 for (var engine : engines.entrySet()) {
                     double analytic = engine.getValue().get(e.getKey()).getDouble(i);
-                    double diff = Math.abs(numeric - analytic);
-                    double rel = diff / Math.max(Math.abs(numeric) + Math.abs(analytic), 1e-12);
                     checked++;
                     if (!Double.isFinite(numeric) || !Double.isFinite(analytic)) {
+                        // NaN compares false with every tolerance, so it must fail explicitly rather than slip through as a pass
                         worst = Double.NaN;
-                        failures.add(String.format("%s[%d] (%s): analytic %.8g, numeric %.8g: not finite", e.getKey(), i, engine.getKey(), analytic, numeric));
-                    } else if (diff > absTolerance) {
+                        failures.add(String.format("%s[%d] (%s): analytic %.8g, numeric %.8g (loss at ±ε: %.8g, %.8g): expected finite gradients",
+                            e.getKey(), i, engine.getKey(), analytic, numeric, plus, minus));
+                        continue;
+                    }
+                    double diff = Math.abs(numeric - analytic);
+                    double rel = diff / Math.max(Math.abs(numeric) + Math.abs(analytic), 1e-12);
+                    if (diff > absTolerance) {
                         worst = Double.isNaN(worst) ? worst : Math.max(worst, rel);
                         if (rel > maxRelError) {
                             failures.add(String.format("%s[%d] (%s): analytic %.8g, numeric %.8g", e.getKey(), i, engine.getKey(), analytic, numeric));

@@ -97,7 +97,12 @@ public final class NdOps implements Ops<INDArray> {
 
     @Override
     public INDArray softmax(INDArray a, int axis) {
-        return Nd4j.exec(new SoftMax(a, Shapes.axis(axis, a.rank())))[0];
+        int ax = Shapes.axis(axis, a.rank());
+        // ND4J 1.0.0-M2.1 (CPU): the float64 softmax of an array with more than one row returns NaN for a row whose
+        // values all lie far below the others' (e.g. a fully masked row, or one shifted by -1000); float32 is right.
+        // Softmax is shift-invariant, so subtracting each row's max first gives the same values without the NaN.
+        INDArray in = a.dataType() == DataType.DOUBLE ? sub(a, max(a, true, ax)) : a;
+        return Nd4j.exec(new SoftMax(in, ax))[0];
     }
 
     @Override

@@ -128,7 +128,10 @@ public final class SdOps implements Ops<SDVariable> {
 
     @Override
     public SDVariable softmax(SDVariable a, int axis) {
-        return same(a, sd.nn.softmax(a, Shapes.axis(axis, shape(a).length)));
+        int ax = Shapes.axis(axis, shape(a).length);
+        // float64 only: ND4J 1.0.0-M2.1's softmax gives NaN rows there otherwise (see NdOps.softmax); shift-invariant
+        SDVariable in = a.dataType() == DataType.DOUBLE ? sub(a, stopGradient(max(a, true, ax))) : a;
+        return same(a, sd.nn.softmax(in, ax));
     }
 
     @Override

@@ -383,7 +383,10 @@ public final class TapeOps implements Ops<Var> {
     public Var softmax(Var a, int axis) {
         INDArray y = nd.softmax(a.value(), axis);
         int ax = Shapes.axis(axis, y.rank());
-        return unary(a, y, g -> Nd4j.exec(new SoftmaxBp(a.value(), g, ax))[0]); // dx = y ⊙ (dy − Σ dy ⊙ y), one fused kernel
+        // dx = y ⊙ (dy − Σ dy ⊙ y) in one fused kernel, which recomputes the softmax from its input: given the
+        // input less its row max (same softmax), as NdOps.softmax does, for ND4J's float64 NaN rows
+        return unary(a, y, g -> Nd4j.exec(new SoftmaxBp(a.value().dataType() == DataType.DOUBLE
+            ? nd.sub(a.value(), nd.max(a.value(), true, ax)) : a.value(), g, ax))[0]);
     }
 
     /**

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.etlab.Lab;
 import dev.etlab.TestData;
 import dev.etlab.attention.SparseTransformer.Config;
+import dev.etlab.data.CopyTask;
+import dev.etlab.data.Task;
+import dev.etlab.io.Checkpoint;
 import dev.etlab.io.ConfigCodec;
 import dev.etlab.nn.GradientCheck;
 import dev.etlab.nn.ModelConfig;
@@ -14,6 +17,10 @@ import dev.etlab.nn.ParamStore;
 import dev.etlab.nn.TransformerModel;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.SdOps;
+import dev.etlab.train.History;
+import dev.etlab.train.TrainConfig;
+import dev.etlab.train.Trainer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +28,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
 import org.nd4j.autodiff.listeners.Operation;
@@ -246,13 +254,30 @@ class SparseTransformerTest {
     }
 
     @Test
-    void trainsInsideAModelAndSurvivesACheckpointRoundTrip() {
+    void trainsInsideAModelAndSurvivesACheckpointRoundTrip(@TempDir Path dir) {
         Config c = Config.fixed(8, 2);
         assertEquals(c, ConfigCodec.decode(ConfigCodec.encode(c, AttentionConfig.class), AttentionConfig.class));
-        ModelConfig model = ModelConfig.languageModel(12, 32).withWidth(16, 2, 32).withAttention(c);
-        TransformerModel m = TransformerModel.create(model, 1);
-        INDArray logits = m.logits(TestData.tokens(2, 12, 2, 32));
-        assertEquals(List.of(2L, 32L, 12L), java.util.Arrays.stream(logits.shape()).boxed().toList());
+        Task task = CopyTask.copy(32, 1);
+        ModelConfig model = task.smallModel().withWidth(16, 2, 32).withAttention(c);
+        TransformerModel m = TransformerModel.create(model, 1), untrained = TransformerModel.create(model, 1);
+        INDArray tokens = TestData.tokens(2, task.vocabSize(), 2, 32);
+        INDArray before = untrained.logits(tokens);
+        assertEquals(List.of(2L, 32L, (long) task.vocabSize()), java.util.Arrays.stream(before.shape()).boxed().toList());
+
+        History h = new Trainer(m, task, TrainConfig.defaults().withSteps(4).withBatchSize(4)).fit();
+        double[] loss = h.column(History.LOSS);
+        assertEquals(4, loss.length);
+        assertTrue(java.util.Arrays.stream(loss).allMatch(Double::isFinite), "finite losses " + java.util.Arrays.toString(loss));
+        INDArray trained = m.logits(tokens);
+        double moved = TestData.maxAbsDiff(before, trained);
+        assertTrue(moved > 1e-4, "4 training steps should change the logits (moved by " + moved + ")");
+
+        Path file = dir.resolve("sparse.ckpt");
+        Checkpoint.save(m, file);
+        TransformerModel loaded = Checkpoint.load(file);
+        assertEquals(model, loaded.config());
+        assertEquals(c, loaded.config().attention(), "the sparse pattern comes back from the checkpoint");
+        assertEquals(0.0, TestData.maxAbsDiff(trained, loaded.logits(tokens)), "the loaded model gives the trained model's logits");
     }
 
     @Test

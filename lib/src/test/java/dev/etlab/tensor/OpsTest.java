@@ -16,6 +16,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The two Ops implementations agree with each other, with hand computation and with finite differences. */
 class OpsTest {
@@ -53,6 +54,37 @@ class OpsTest {
             assertArrayEquals(expected, nd.max(x, true, axes).reshape(6).toDoubleVector(), 0.0);
             assertArrayEquals(expected, sd.output(Map.of("x", x), m.name()).get(m.name()).reshape(6).toDoubleVector(), 0.0,
                 "graph max over " + java.util.Arrays.toString(axes));
+        }
+    }
+
+    /**
+     * Regression: ND4J 1.0.0-M2.1's float64 softmax returned NaN for a row lying far below the other rows (a fully
+     * masked attention row: every score near -1e9), in both modes, when the array has more than one row.
+     */
+    @Test
+    void softmaxOfRowsFarFromTheOthersIsFiniteInBothModesAndTypes() {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray x = TestData.normal(4, DataType.DOUBLE, 2, 2, 3, 5);
+            x.get(NDArrayIndex.point(1), NDArrayIndex.point(0), NDArrayIndex.point(2), NDArrayIndex.all()).addi(-1e9);
+            x.get(NDArrayIndex.point(1), NDArrayIndex.point(1), NDArrayIndex.point(0), NDArrayIndex.all()).addi(-1000);
+            x.get(NDArrayIndex.point(0), NDArrayIndex.point(1), NDArrayIndex.point(1), NDArrayIndex.all()).addi(1000);
+            INDArray in = x.castTo(type);
+            INDArray expected = in.castTo(DataType.DOUBLE).dup('c');             // row by row in float64, shifted by the row's max
+            for (int r = 0; r < 12; r++) {
+                INDArray row = expected.reshape(12, 5).getRow(r);
+                double[] v = row.toDoubleVector();
+                double m = java.util.Arrays.stream(v).max().orElseThrow(), z = 0;
+                for (double e : v) z += Math.exp(e - m);
+                for (int j = 0; j < 5; j++) row.putScalar(j, Math.exp(v[j] - m) / z);
+            }
+            INDArray eager = NdOps.of(n -> null, type).softmax(in, -1);
+            SameDiff sd = SameDiff.create();
+            SdOps g = new SdOps(sd, n -> null, type, false);
+            SDVariable out = g.softmax(g.placeholder("x", type, 2, 2, 3, 5), -1);
+            INDArray graph = sd.output(Map.of("x", in), out.name()).get(out.name());
+            double tol = type == DataType.DOUBLE ? 1e-12 : 1e-6;
+            assertTrue(TestData.maxAbsDiff(expected, eager) < tol, type + " eager softmax: " + eager);
+            assertTrue(TestData.maxAbsDiff(expected, graph) < tol, type + " graph softmax: " + graph);
         }
     }
 
