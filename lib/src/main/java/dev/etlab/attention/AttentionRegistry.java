@@ -15,7 +15,7 @@ public final class AttentionRegistry {
     public static List<Entry> all() {
         return List.of(
             new Entry("standard", "softmax(QKᵀ/√d)V, O(T²) time and memory (Vaswani et al. 2017)", new StandardAttention.Config()),
-            new Entry("exact-tiled", "exact softmax attention by 128 x 128 tiles with online softmax and a recomputing backward, "
+            new Entry("exact-tiled", "exact softmax attention by 256 x 256 tiles with online softmax and a recomputing backward, "
                 + "O(T²) time, O(T) memory (Rabe & Staats 2021; Dao et al. 2022)", new ExactTiledAttention.Config()),
             new Entry("performer", "FAVOR+ positive orthogonal random features, O(T·m·d) (Choromanski et al. 2021)",
                 Performer.Config.favor(64)),

@@ -147,8 +147,8 @@ class ExactTiledAttentionTest {
     }
 
     @Test
-    void registeredWithDefaultTilesOf128() {
+    void registeredWithDefaultTilesOf256() {
         AttentionConfig c = AttentionRegistry.get("exact-tiled").defaults();
-        assertEquals(new ExactTiledAttention.Config(128, 128), c);
+        assertEquals(new ExactTiledAttention.Config(256, 256), c);
     }
 }
