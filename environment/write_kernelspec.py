@@ -97,7 +97,8 @@ def main() -> int:
 
     spec = {
         "argv": argv,
-        "display_name": f"Java {args.java_major} (Efficient Transformers Lab)",
+        # the same name the notebooks store, so opening one does not mark it modified (the JDK is in Backend.report())
+        "display_name": "Java (Efficient Transformers Lab)",
         "language": "java",
         "interrupt_mode": "message",
         "env": env,
