@@ -74,4 +74,29 @@ fi
 say "    $url"
 say "(notebooks: $ETLAB_ROOT/notebooks; stop with Ctrl-C)"
 echo
-exec "$ETLAB_VENV/bin/jupyter" lab "${args[@]}" ${passthrough[@]+"${passthrough[@]}"}
+# Not exec: on SIGINT/SIGTERM (Ctrl-C, or a service manager without a terminal) stop JupyterLab and
+# then every process it started. JJava's launcher runs each kernel as a second JVM; when the server
+# stops only the launcher, that JVM lives on, reparented, so its pids are collected before the stop.
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+stop_lab() {
+  trap - INT TERM
+  local kids
+  kids="$(descendants "$lab_pid" | tr '\n' ' ')"
+  kill -TERM "$lab_pid" 2>/dev/null || true
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$lab_pid" 2>/dev/null || break; sleep 0.5; done
+  # shellcheck disable=SC2086
+  [ -n "${kids// /}" ] && kill -TERM $kids 2>/dev/null || true
+  wait "$lab_pid" 2>/dev/null || true
+  say "JupyterLab and its kernels stopped"
+  exit 0
+}
+"$ETLAB_VENV/bin/jupyter" lab "${args[@]}" ${passthrough[@]+"${passthrough[@]}"} &
+lab_pid=$!
+trap stop_lab INT TERM
+wait "$lab_pid"

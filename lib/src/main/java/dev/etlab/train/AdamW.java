@@ -18,8 +18,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class AdamW {
     private final ParamStore params;
     private final TrainConfig config;
-    private final Map<String, INDArray> m = new HashMap<>();
-    private final Map<String, INDArray> v = new HashMap<>();
+    private final Map<String, double[]> m = new HashMap<>();
+    private final Map<String, double[]> v = new HashMap<>();
+    private final Map<String, INDArray> mNd = new HashMap<>();
+    private final Map<String, INDArray> vNd = new HashMap<>();
     private int t;
 
     public AdamW(ParamStore params, TrainConfig config) {
@@ -27,8 +29,33 @@ public final class AdamW {
         this.config = config;
     }
 
-    /** Applies one update with the given gradients (name → gradient) and learning rate. */
+    /**
+     * Applies one update with the given gradients (name → gradient) and learning rate: one plain Java
+     * loop per parameter over its elements (moments kept in float64), instead of eight ND4J calls per
+     * parameter ({@link #stepWithNd4j} is that version, kept as the twin the tests compare with).
+     */
     public void step(Map<String, INDArray> grads, double lr) {
+        t++;
+        double b1 = config.beta1(), b2 = config.beta2(), eps = config.adamEps();
+        double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
+            INDArray theta = params.get(e.getKey());
+            double decay = theta.rank() >= 2 ? config.weightDecay() : 0;
+            double[] g = e.getValue().dup('c').data().asDouble();
+            double[] w = theta.dup('c').data().asDouble();
+            double[] mi = m.computeIfAbsent(e.getKey(), k -> new double[g.length]);
+            double[] vi = v.computeIfAbsent(e.getKey(), k -> new double[g.length]);
+            for (int i = 0; i < g.length; i++) {
+                mi[i] = b1 * mi[i] + (1 - b1) * g[i];
+                vi[i] = b2 * vi[i] + (1 - b2) * g[i] * g[i];
+                w[i] -= lr * ((mi[i] / c1) / (Math.sqrt(vi[i] / c2) + eps) + decay * w[i]);
+            }
+            theta.assign(org.nd4j.linalg.factory.Nd4j.create(w, theta.shape(), theta.dataType()));
+        }
+    }
+
+    /** The same update in ND4J operations (eight per parameter): the twin {@link #step} is tested against. */
+    void stepWithNd4j(Map<String, INDArray> grads, double lr) {
         t++;
         double b1 = config.beta1(), b2 = config.beta2();
         double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
@@ -36,8 +63,8 @@ public final class AdamW {
             INDArray theta = params.get(e.getKey());
             INDArray g = e.getValue();
             // moments outlive the step: never in a step's workspace (StepMemory)
-            INDArray mi = m.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
-            INDArray vi = v.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
+            INDArray mi = mNd.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
+            INDArray vi = vNd.computeIfAbsent(e.getKey(), k -> StepMemory.outside(() -> theta.ulike().assign(0)));
             mi.muli(b1).addi(g.mul(1 - b1));
             vi.muli(b2).addi(g.mul(g).muli(1 - b2));
             INDArray update = mi.div(c1).divi(Transforms.sqrt(vi.div(c2), false).addi(config.adamEps()));

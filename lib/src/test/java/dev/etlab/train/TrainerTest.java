@@ -90,6 +90,31 @@ class TrainerTest {
     }
 
     @Test
+    void adamWJavaLoopEqualsItsNd4jTwinOverSeveralSteps() {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            ParamStore a = new ParamStore(type, 3), b = new ParamStore(type, 3);
+            for (ParamStore p : new ParamStore[] {a, b}) {
+                p.declare("w", (s, t, r) -> dev.etlab.TestData.normal(1, t, s), 5, 7);
+                p.declare("bias", (s, t, r) -> dev.etlab.TestData.normal(2, t, s), 7);
+            }
+            AdamW loop = new AdamW(a, TrainConfig.defaults()), twin = new AdamW(b, TrainConfig.defaults());
+            for (int step = 0; step < 5; step++) {
+                INDArray gw = dev.etlab.TestData.normal(10 + step, type, 7, 5).transpose();   // a transposed view, as the tape hands out
+                INDArray gb = dev.etlab.TestData.normal(20 + step, type, 7);
+                loop.step(Map.of("w", gw, "bias", gb), 3e-3);
+                twin.stepWithNd4j(Map.of("w", gw, "bias", gb), 3e-3);
+            }
+            double tol = type == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (String n : new String[] {"w", "bias"}) {
+                double diff = dev.etlab.TestData.maxAbsDiff(a.get(n), b.get(n));
+                assertTrue(diff < tol, type + " " + n + ": Java loop and ND4J twin differ by " + diff);
+            }
+            assertTrue(dev.etlab.TestData.maxAbsDiff(a.get("w"), new ParamStore(type, 3).declare("w", (s, t, r) -> dev.etlab.TestData.normal(1, t, s), 5, 7)) > 1e-3,
+                "the weights did move");
+        }
+    }
+
+    @Test
     void clippingRescalesToTheMaximumGlobalNorm() {
         Map<String, INDArray> g = Map.of("a", Nd4j.create(new double[] {3, 0}), "b", Nd4j.create(new double[] {0, 4}));
         assertEquals(5.0, AdamW.clipGlobalNorm(g, 1.0), 1e-12);
