@@ -129,27 +129,7 @@ public final class TransformerModel {
         if (padMask != null) {
             Check.arg(java.util.Arrays.equals(padMask.shape(), tokens.shape()), "padMask",
                 "array of shape " + java.util.Arrays.toString(padMask.shape()), "the tokens' shape " + java.util.Arrays.toString(tokens.shape()));
-            checkMask("padMask", padMask);
-        }
-    }
-
-    /**
-     * Checks a (B, T) mask of 1 for tokens and 0 for padding: a numeric type, only 0 and 1 (no NaN),
-     * and at least one 1 in every row. Shared with the attention layers' input checks.
-     */
-    public static void checkMask(String param, INDArray mask) {
-        Check.arg(mask.dataType().isNumerical(), param, "array of type " + mask.dataType(), "a numeric array of 0 (padding) and 1 (token)");
-        double[][] rows = mask.castTo(DataType.DOUBLE).toDoubleMatrix();
-        for (int i = 0; i < rows.length; i++) {
-            boolean anyToken = false;
-            for (double v : rows[i]) {
-                if (v != 0 && v != 1) {
-                    Check.arg(false, param, "array of shape " + java.util.Arrays.toString(mask.shape()) + " containing " + v,
-                        "only 0 (padding) and 1 (token)");
-                }
-                anyToken |= v == 1;
-            }
-            Check.arg(anyToken, param, "row " + i + " all zero", "at least one token per batch item");
+            Check.mask("padMask", padMask);
         }
     }
 }
