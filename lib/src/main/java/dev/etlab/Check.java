@@ -1,6 +1,7 @@
 package dev.etlab;
 
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -51,6 +52,27 @@ public final class Check {
             arg(!bad, param, "array of shape " + Arrays.toString(x.shape()) + " containing NaN or Inf", "finite values only");
         }
         return x;
+    }
+
+    /**
+     * Checks a (batch, length) mask of 1 for tokens and 0 for padding: a numeric type, only 0 and 1
+     * (no NaN, no fractions), and at least one token in every row — a fully padded item has nothing
+     * to attend to or pool over, and would come out NaN or meaningless.
+     */
+    public static INDArray mask(String param, INDArray mask) {
+        arg(mask.dataType().isNumerical(), param, "array of type " + mask.dataType(), "a numeric array of 0 (padding) and 1 (token)");
+        double[][] rows = mask.castTo(DataType.DOUBLE).toDoubleMatrix();
+        for (int i = 0; i < rows.length; i++) {
+            boolean anyToken = false;
+            for (double v : rows[i]) {
+                if (v != 0 && v != 1) {
+                    arg(false, param, "array of shape " + Arrays.toString(mask.shape()) + " containing " + v, "only 0 (padding) and 1 (token)");
+                }
+                anyToken |= v == 1;
+            }
+            arg(anyToken, param, "row " + i + " all zero", "at least one token per batch item");
+        }
+        return mask;
     }
 
     private static String show(Object v) {

@@ -5,6 +5,8 @@ import dev.etlab.nn.ParamStore;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.ParamSource;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -41,22 +43,41 @@ public interface Attention {
      */
     default void beforeTrainingStep(ParamStore store, String prefix, int step) {}
 
-    /** Eager forward with input checks; see {@link #apply}. */
+    /**
+     * Eager forward with input checks ({@link #checkInput}); see {@link #apply}. When the parameters'
+     * data type is known ({@link ParamSource#dataType()}, e.g. a {@link ParamStore}), {@code x} must
+     * have it. A {@code keyPadding} of any numeric type (INT, FLOAT, DOUBLE, ...; not BOOL) is
+     * cast to {@code x}'s data type.
+     */
     default INDArray forward(ParamSource params, String prefix, INDArray x, INDArray keyPadding) {
         checkInput(x, keyPadding);
-        return apply(NdOps.of(params, x.dataType()), prefix, x, keyPadding);
+        DataType paramType = params.dataType();
+        Check.arg(paramType == null || x.dataType() == paramType, "x", "array of type " + x.dataType(),
+            "the parameters' data type " + paramType + " (cast x, or create the parameters in " + x.dataType() + ")");
+        INDArray pad = keyPadding == null || keyPadding.dataType() == x.dataType() ? keyPadding : keyPadding.castTo(x.dataType());
+        return apply(NdOps.of(params, x.dataType()), prefix, x, pad);
     }
 
-    /** The checks {@link #forward} applies: ranks, sizes, length ≤ maxLen, finite values. */
+    /**
+     * The checks {@link #forward} applies: ranks, sizes, at least one batch item and one position,
+     * length ≤ maxLen, a floating-point x with finite values; and a key padding mask, if any, of x's
+     * (batch, length), a numeric type and only 0 and 1, with at least one token (1) in every batch item.
+     * A fully padded item is rejected rather than given an output: it has no key to attend to (the
+     * Performer's normaliser would divide 0 by 0, softmax would attend uniformly to padding).
+     */
     default void checkInput(INDArray x, INDArray keyPadding) {
         Check.rank("x", x, 3, "(batch, length, dModel)");
+        Check.arg(x.dataType().isFPType(), "x", "array of type " + x.dataType(), "a floating-point array (e.g. FLOAT or DOUBLE)");
+        Check.arg(x.size(0) > 0 && x.size(1) > 0, "x", "array of shape " + Arrays.toString(x.shape()),
+            "at least one batch item and one position (batch ≥ 1, length ≥ 1)");
         Check.dim("x", x, 2, dims().dModel(), "dModel");
         Check.arg(x.size(1) <= dims().maxLen(), "sequence length", x.size(1), "at most maxLen = " + dims().maxLen());
         Check.finite("x", x);
         if (keyPadding != null) {
             Check.rank("keyPadding", keyPadding, 2, "(batch, length)");
             Check.arg(keyPadding.size(0) == x.size(0) && keyPadding.size(1) == x.size(1), "keyPadding",
-                "array of shape " + java.util.Arrays.toString(keyPadding.shape()), "shape (" + x.size(0) + ", " + x.size(1) + ") to match x");
+                "array of shape " + Arrays.toString(keyPadding.shape()), "shape (" + x.size(0) + ", " + x.size(1) + ") to match x");
+            Check.mask("keyPadding", keyPadding);
         }
     }
 }

@@ -120,7 +120,14 @@ public final class CharCorpus {
         CorpusTask(int seqLen, long seed) {
             Check.positive("seqLen", seqLen);
             int[] val = range(Split.VALIDATION);
-            Check.arg(seqLen + 1 <= val[1] - val[0], "seqLen", seqLen, "at most " + (val[1] - val[0] - 1) + " (the validation split's length)");
+            int valLength = val[1] - val[0];
+            if (seqLen + 1 > valLength) {
+                String size = "the corpus has " + text.length() + " characters, its validation split (5 %) " + valLength
+                    + ", and a window needs seqLen + 1";
+                Check.arg(false, "seqLen", seqLen, valLength >= 2
+                    ? "at most " + (valLength - 1) + ": the corpus is too short for this length (" + size + ")"
+                    : "a longer corpus: this one is too short for any window length (" + size + ")");
+            }
             this.seqLen = seqLen;
             this.seed = seed;
             this.ids = encode(text);

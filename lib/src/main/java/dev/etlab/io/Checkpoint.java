@@ -31,9 +31,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Format (big-endian): magic {@code ETLABCKP}, version, the config as {@link ConfigCodec} text,
  * the data type, then each parameter (name, trainable, shape, values), and last a CRC-32 of
  * everything before it. Written to a temporary file in the same directory, flushed to disk and
- * renamed over the target, so a crash never leaves a half-written checkpoint under the real name.
- * A truncated or corrupted file, or one saved from a different config, fails with a message that
- * says which.
+ * renamed over the target, then the directory is flushed too (where the platform allows), so a crash
+ * never leaves a half-written checkpoint under the real name; a failed write deletes its temporary
+ * file. A truncated or corrupted file, or one saved from a different config, fails with a message
+ * that says which — for a file whose checksum matches but whose contents cannot be parsed, the
+ * message names the file and the field.
  */
 public final class Checkpoint {
     private Checkpoint() {}
@@ -74,6 +76,7 @@ public final class Checkpoint {
         try {
             Files.createDirectories(target.getParent());
             Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+            boolean moved = false;
             try {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                      OutputStream os = java.nio.channels.Channels.newOutputStream(ch)) {
@@ -87,11 +90,30 @@ public final class Checkpoint {
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
                 }
+                moved = true;
             } finally {
-                Files.deleteIfExists(tmp);
+                if (!moved) deleteQuietly(tmp); // never leave an orphaned temporary file, and keep the original error
             }
+            forceDirectory(target.getParent());
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint path = " + target + ": expected a writable location (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the write already failed; that error is the one to report
+        }
+    }
+
+    /** Flushes the directory entry of the rename to disk; platforms that cannot open a directory (Windows) are skipped. */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // not supported here: the rename is still atomic, only its durability across a power cut is not guaranteed
         }
     }
 
@@ -136,31 +158,72 @@ public final class Checkpoint {
             throw new IllegalArgumentException("checkpoint " + path + " (" + all.length + " bytes) is truncated or corrupt: "
                 + "its checksum does not match its contents");
         }
+        // the checksum matched, so any inconsistency below is a file written wrongly or corrupted before
+        // its checksum was computed: every error names the file and the field being read
+        String field = "format version";
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, all.length - 8 - MAGIC.length))) {
             int version = in.readInt();
             if (version != VERSION) {
                 throw new IllegalArgumentException("checkpoint " + path + " has format version " + version + ": expected " + VERSION);
             }
+            field = "config";
             ModelConfig config = ConfigCodec.decode(readString(in), ModelConfig.class);
-            DataType type = DataType.valueOf(readString(in));
+            field = "data type";
+            String typeName = readString(in);
+            DataType type = Arrays.stream(DataType.values()).filter(t -> t.name().equals(typeName) && t.isFPType()).findFirst()
+                .orElseThrow(() -> corrupt(path, "data type", typeName, "a floating-point type such as FLOAT or DOUBLE"));
+            field = "parameter count";
             int n = in.readInt();
+            if (n < 0) throw corrupt(path, field, n, "0 or more");
             List<Stored> params = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
+                field = "name of parameter " + i;
                 String name = readString(in);
+                field = "trainable flag of parameter " + name;
                 boolean trainable = in.readBoolean();
-                long[] shape = new long[in.readInt()];
+                field = "rank of parameter " + name;
+                int rank = in.readInt();
+                if (rank < 0 || rank > 32) throw corrupt(path, field, rank, "a rank from 0 to 32");
+                field = "shape of parameter " + name;
+                long[] shape = new long[rank];
                 long count = 1;
-                for (int d = 0; d < shape.length; d++) { shape[d] = in.readLong(); count *= shape[d]; }
-                double[] values = new double[Math.toIntExact(count)];
+                for (int d = 0; d < rank; d++) {
+                    shape[d] = in.readLong();
+                    if (shape[d] < 0) throw corrupt(path, field, Arrays.toString(Arrays.copyOf(shape, d + 1)), "sizes of 0 or more");
+                    count = count == 0 ? 0 : Math.multiplyExact(count, shape[d]);
+                }
+                field = "values of parameter " + name;
+                if (count > in.available() / 8) {
+                    throw corrupt(path, "shape of parameter " + name, Arrays.toString(shape),
+                        "at most " + in.available() / 8 + " values (what is left of the file)");
+                }
+                double[] values = new double[(int) count];
                 for (int k = 0; k < values.length; k++) values[k] = in.readDouble();
                 params.add(new Stored(name, trainable, Nd4j.create(values, shape, DataType.DOUBLE).castTo(type)));
             }
             return new Contents(config, type, params);
         } catch (EOFException e) {
-            throw new IllegalArgumentException("checkpoint " + path + " is truncated: it ends inside the parameter data", e);
+            throw new IllegalArgumentException("checkpoint " + path + " is corrupt: it ends inside the " + field
+                + " (a length or count stored before it is wrong)", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("checkpoint " + path + " could not be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException("checkpoint " + path + " is corrupt: its " + field + " could not be read (" + e.getMessage() + ")", e);
+        } catch (CorruptField e) {
+            throw new IllegalArgumentException(e.getMessage(), e.getCause());
+        } catch (RuntimeException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("checkpoint " + path)) throw e;
+            throw new IllegalArgumentException("checkpoint " + path + " is corrupt: its " + field + " could not be read (" + e + ")", e);
         }
+    }
+
+    /** A field whose stored value is impossible; read() turns it into an IllegalArgumentException. */
+    private static final class CorruptField extends RuntimeException {
+        CorruptField(String message) {
+            super(message);
+        }
+    }
+
+    private static CorruptField corrupt(Path path, String field, Object value, String expected) {
+        return new CorruptField("checkpoint " + path + " is corrupt: " + field + " = " + value + ": expected " + expected);
     }
 
     private static void fill(TransformerModel model, Contents c, Path path) {
@@ -184,7 +247,7 @@ public final class Checkpoint {
 
     private static String readString(DataInputStream in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > 1 << 24) throw new IOException("a string length of " + n + " bytes");
+        if (n < 0 || n > in.available()) throw new IOException("a string length of " + n + " bytes, with " + in.available() + " left");
         byte[] b = new byte[n];
         in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);

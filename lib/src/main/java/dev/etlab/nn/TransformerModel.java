@@ -82,10 +82,17 @@ public final class TransformerModel {
         return ops.div(ops.sum(ops.mul(x, m), false, 1), ops.sum(m, false, 1));
     }
 
-    /** Eager logits with input checks. */
+    /**
+     * Eager logits with input checks ({@link #checkTokens}). A pad mask of any numeric data type is
+     * accepted and cast to the parameters' data type before use.
+     */
     public INDArray logits(INDArray tokens, INDArray padMask) {
         checkTokens(tokens, padMask);
-        return logits(NdOps.of(params, params.dataType()), tokens, padMask);
+        return logits(NdOps.of(params, params.dataType()), tokens, castMask(padMask));
+    }
+
+    private INDArray castMask(INDArray padMask) {
+        return padMask == null || padMask.dataType() == params.dataType() ? padMask : padMask.castTo(params.dataType());
     }
 
     public INDArray logits(INDArray tokens) {
@@ -96,16 +103,22 @@ public final class TransformerModel {
     public Map<String, INDArray> attentionMaps(INDArray tokens, INDArray padMask) {
         checkTokens(tokens, padMask);
         NdOps ops = NdOps.recording(params, params.dataType());
-        logits(ops, tokens, padMask);
+        logits(ops, tokens, castMask(padMask));
         Map<String, INDArray> maps = new LinkedHashMap<>();
         ops.recorded().forEach((k, v) -> { if (k.endsWith("probs")) maps.put(k, v); });
         return maps;
     }
 
-    /** Validates a batch of token ids: rank, length ≤ maxLen, ids in [0, V). */
+    /**
+     * Validates a batch of token ids: rank, at least one batch item and one position, length ≤ maxLen,
+     * ids in [0, V); and the pad mask, if any: the tokens' shape, a numeric type, only 0 and 1, and at
+     * least one token (a 1) in every row — a fully padded item has nothing to attend to or pool over.
+     */
     public void checkTokens(INDArray tokens, INDArray padMask) {
         Check.rank("tokens", tokens, 2, "(batch, length)");
         Check.arg(!tokens.dataType().isFPType(), "tokens", "array of type " + tokens.dataType(), "integer token ids");
+        Check.arg(tokens.size(0) > 0 && tokens.size(1) > 0, "tokens", "array of shape " + java.util.Arrays.toString(tokens.shape()),
+            "at least one batch item and one position (batch ≥ 1, length ≥ 1)");
         Check.arg(tokens.size(1) <= config.maxLen(), "sequence length", tokens.size(1), "at most maxLen = " + config.maxLen());
         if (tokens.length() > 0) {
             boolean outOfRange = BooleanIndexing.or(tokens, Conditions.lessThan(0))
@@ -116,6 +129,7 @@ public final class TransformerModel {
         if (padMask != null) {
             Check.arg(java.util.Arrays.equals(padMask.shape(), tokens.shape()), "padMask",
                 "array of shape " + java.util.Arrays.toString(padMask.shape()), "the tokens' shape " + java.util.Arrays.toString(tokens.shape()));
+            Check.mask("padMask", padMask);
         }
     }
 }

@@ -8,12 +8,12 @@ import dev.etlab.Check;
  * @param steps         fixed step budget
  * @param batchSize     sequences per step
  * @param learningRate  peak learning rate (after warm-up)
- * @param warmupSteps   linear warm-up from 0 (Vaswani et al. 2017, Section 5.3)
+ * @param warmupSteps   linear warm-up from 0 (Vaswani et al. 2017, Section 5.3); at most {@code steps}
  * @param minLrFraction the cosine decay ends at learningRate × this (Loshchilov and Hutter 2017, SGDR)
  * @param weightDecay   decoupled weight decay on matrices (AdamW, Loshchilov and Hutter 2019); not on biases, norms
  * @param beta1         Adam first-moment decay
  * @param beta2         Adam second-moment decay
- * @param adamEps       Adam ε
+ * @param adamEps       Adam ε, positive and finite (an infinite ε makes every update 0)
  * @param clipNorm      gradients are rescaled so their global L2 norm is at most this (0 = off)
  * @param evalEvery     validate every this many steps (and after the last)
  * @param evalBatches   validation batches per evaluation during training (the final evaluation uses all)
@@ -28,11 +28,13 @@ public record TrainConfig(int steps, int batchSize, double learningRate, int war
         Check.positive("batchSize", batchSize);
         Check.arg(learningRate > 0 && Double.isFinite(learningRate), "learningRate", learningRate, "a positive finite number");
         Check.arg(warmupSteps >= 0, "warmupSteps", warmupSteps, "0 or more");
+        Check.arg(warmupSteps <= steps, "warmupSteps", warmupSteps,
+            "at most steps = " + steps + " (a warm-up longer than the run never reaches the peak learning rate)");
         Check.arg(minLrFraction >= 0 && minLrFraction <= 1, "minLrFraction", minLrFraction, "a value in [0, 1]");
-        Check.arg(weightDecay >= 0, "weightDecay", weightDecay, "0 or more");
+        Check.arg(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", weightDecay, "0 or a positive finite number");
         Check.probability("beta1", beta1);
         Check.probability("beta2", beta2);
-        Check.arg(adamEps > 0, "adamEps", adamEps, "a positive number");
+        Check.arg(adamEps > 0 && Double.isFinite(adamEps), "adamEps", adamEps, "a positive finite number (Adam's ε, e.g. 1e-8)");
         Check.arg(clipNorm >= 0, "clipNorm", clipNorm, "0 (off) or a positive norm");
         Check.positive("evalEvery", evalEvery);
         Check.positive("evalBatches", evalBatches);

@@ -197,4 +197,43 @@ class AttentionContractTest {
         var heads = assertThrows(IllegalArgumentException.class, () -> new AttentionDims(D, 3, T, causal));
         assertEquals("heads = 3: expected a divisor of dModel = 16", heads.getMessage());
     }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void emptyWronglyTypedAndBadlyPaddedInputsAreRejectedWithAMessageNamingThem(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.FLOAT, 20);
+        INDArray x = TestData.normal(21, DataType.FLOAT, B, T, D);
+        var noLength = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, B, 0, D), null));
+        assertEquals("x = array of shape [2, 0, 16]: expected at least one batch item and one position (batch ≥ 1, length ≥ 1)", noLength.getMessage());
+        var noBatch = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.FLOAT, 0, T, D), null));
+        assertEquals("x = array of shape [0, 16, 16]: expected at least one batch item and one position (batch ≥ 1, length ≥ 1)", noBatch.getMessage());
+        var ints = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", Nd4j.zeros(DataType.INT, B, T, D), null));
+        assertEquals("x = array of type INT: expected a floating-point array (e.g. FLOAT or DOUBLE)", ints.getMessage());
+        var doubles = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", x.castTo(DataType.DOUBLE), null));
+        assertEquals("x = array of type DOUBLE: expected the parameters' data type FLOAT (cast x, or create the parameters in DOUBLE)",
+            doubles.getMessage());
+
+        INDArray nan = Nd4j.ones(DataType.FLOAT, B, T);
+        nan.putScalar(1, 3, Double.NaN);
+        var nanPad = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", x, nan));
+        assertEquals("keyPadding = array of shape [2, 16] containing NaN: expected only 0 (padding) and 1 (token)", nanPad.getMessage());
+        INDArray two = Nd4j.ones(DataType.FLOAT, B, T);
+        two.putScalar(0, 5, 2);
+        var twoPad = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", x, two));
+        assertEquals("keyPadding = array of shape [2, 16] containing 2.0: expected only 0 (padding) and 1 (token)", twoPad.getMessage());
+        INDArray itemPadded = Nd4j.ones(DataType.FLOAT, B, T);
+        itemPadded.getRow(1).assign(0);
+        var fullyPadded = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", x, itemPadded));
+        assertEquals("keyPadding = row 1 all zero: expected at least one token per batch item", fullyPadded.getMessage());
+        var bool = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", x, Nd4j.ones(DataType.BOOL, B, T)));
+        assertEquals("keyPadding = array of type BOOL: expected a numeric array of 0 (padding) and 1 (token)", bool.getMessage());
+
+        // a key padding of another numeric type is cast to x's type (documented on Attention.forward)
+        INDArray pad = Nd4j.ones(DataType.FLOAT, B, T);
+        pad.get(NDArrayIndex.all(), NDArrayIndex.interval(T - 3, T)).assign(0);
+        INDArray expected = a.forward(p, "attn.", x, pad);
+        assertEquals(0.0, TestData.maxAbsDiff(expected, a.forward(p, "attn.", x, pad.castTo(DataType.INT))));
+        assertEquals(0.0, TestData.maxAbsDiff(expected, a.forward(p, "attn.", x, pad.castTo(DataType.DOUBLE))));
+    }
 }

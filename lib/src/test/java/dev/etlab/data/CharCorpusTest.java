@@ -44,6 +44,21 @@ class CharCorpusTest {
     }
 
     @Test
+    void aCorpusTooShortForTheWindowSaysHowLongItIs(@TempDir Path dir) throws Exception {
+        for (String f : CharCorpus.FILES) Files.writeString(dir.resolve(f), f.substring(0, 1));
+        CharCorpus tiny = CharCorpus.load(dir);  // "a\n\na\n\np": 7 characters, an empty validation split
+        assertEquals("seqLen = 32: expected a longer corpus: this one is too short for any window length "
+            + "(the corpus has 7 characters, its validation split (5 %) 0, and a window needs seqLen + 1)",
+            assertThrows(IllegalArgumentException.class, () -> tiny.languageModelling(32, 1)).getMessage());
+        for (String f : CharCorpus.FILES) Files.writeString(dir.resolve(f), "x".repeat(100));
+        CharCorpus small = CharCorpus.load(dir);  // 304 characters, 15 of them in the validation split
+        assertEquals("seqLen = 32: expected at most 14: the corpus is too short for this length "
+            + "(the corpus has 304 characters, its validation split (5 %) 15, and a window needs seqLen + 1)",
+            assertThrows(IllegalArgumentException.class, () -> small.languageModelling(32, 1)).getMessage());
+        assertEquals(14, small.languageModelling(14, 1).seqLen());
+    }
+
+    @Test
     void missingCorpusSaysWhereAndHowToFetchIt(@TempDir Path dir) throws Exception {
         var noDir = assertThrows(IllegalArgumentException.class, () -> CharCorpus.load(dir.resolve("nowhere")));
         assertTrue(noDir.getMessage().startsWith("corpus directory = " + dir.resolve("nowhere").toAbsolutePath()), noDir.getMessage());

@@ -78,6 +78,50 @@ class TransformerModelTest {
     }
 
     @Test
+    void emptyBatchesAndSequencesAreRejectedBeforeTheyReachNativeCode() {
+        TransformerModel m = TransformerModel.create(ModelConfig.languageModel(11, 8), 1);
+        var noLength = assertThrows(IllegalArgumentException.class, () -> m.logits(Nd4j.zeros(DataType.INT, 1, 0), null));
+        assertEquals("tokens = array of shape [1, 0]: expected at least one batch item and one position (batch ≥ 1, length ≥ 1)",
+            noLength.getMessage());
+        var noBatch = assertThrows(IllegalArgumentException.class, () -> m.logits(Nd4j.zeros(DataType.INT, 0, 4)));
+        assertEquals("tokens = array of shape [0, 4]: expected at least one batch item and one position (batch ≥ 1, length ≥ 1)",
+            noBatch.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> m.attentionMaps(Nd4j.zeros(DataType.INT, 1, 0), null));
+    }
+
+    @Test
+    void padMasksMustHoldOnlyZerosAndOnesAndATokenInEveryRow() {
+        TransformerModel m = TransformerModel.create(ModelConfig.classifier(11, 3, 10), 3);
+        INDArray tokens = TestData.tokens(4, 11, 2, 10);
+        INDArray allPadded = Nd4j.ones(DataType.FLOAT, 2, 10);
+        allPadded.getRow(1).assign(0);
+        var empty = assertThrows(IllegalArgumentException.class, () -> m.logits(tokens, allPadded));
+        assertEquals("padMask = row 1 all zero: expected at least one token per batch item", empty.getMessage());
+        INDArray half = Nd4j.ones(DataType.FLOAT, 2, 10);
+        half.putScalar(0, 4, 0.5);
+        var notBinary = assertThrows(IllegalArgumentException.class, () -> m.logits(tokens, half));
+        assertEquals("padMask = array of shape [2, 10] containing 0.5: expected only 0 (padding) and 1 (token)", notBinary.getMessage());
+        INDArray nan = Nd4j.ones(DataType.FLOAT, 2, 10);
+        nan.putScalar(1, 2, Double.NaN);
+        var notANumber = assertThrows(IllegalArgumentException.class, () -> m.logits(tokens, nan));
+        assertEquals("padMask = array of shape [2, 10] containing NaN: expected only 0 (padding) and 1 (token)", notANumber.getMessage());
+        var bool = assertThrows(IllegalArgumentException.class, () -> m.logits(tokens, Nd4j.ones(DataType.BOOL, 2, 10)));
+        assertEquals("padMask = array of type BOOL: expected a numeric array of 0 (padding) and 1 (token)", bool.getMessage());
+    }
+
+    @Test
+    void padMasksOfAnotherNumericTypeAreCastToTheParameters() {
+        TransformerModel m = TransformerModel.create(ModelConfig.classifier(11, 3, 10), 3);  // FLOAT parameters
+        INDArray tokens = TestData.tokens(4, 11, 2, 10);
+        INDArray pad = Nd4j.ones(DataType.FLOAT, 2, 10);
+        pad.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 10)).assign(0);
+        INDArray expected = m.logits(tokens, pad);
+        assertEquals(0.0, TestData.maxAbsDiff(expected, m.logits(tokens, pad.castTo(DataType.DOUBLE))));
+        assertEquals(0.0, TestData.maxAbsDiff(expected, m.logits(tokens, pad.castTo(DataType.INT))));
+        assertEquals(DataType.FLOAT, m.logits(tokens, pad.castTo(DataType.DOUBLE)).dataType());
+    }
+
+    @Test
     void configRejectsInconsistentSettingsWithClearMessages() {
         var heads = assertThrows(IllegalArgumentException.class, () -> ModelConfig.languageModel(11, 8).withWidth(64, 3, 128));
         assertEquals("heads = 3: expected a divisor of dModel = 64", heads.getMessage());

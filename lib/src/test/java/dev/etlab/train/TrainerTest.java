@@ -134,4 +134,19 @@ class TrainerTest {
         assertEquals("steps = 0: expected a positive integer",
             assertThrows(IllegalArgumentException.class, () -> TrainConfig.defaults().withSteps(0)).getMessage());
     }
+
+    @Test
+    void configRejectsAnInfiniteEpsilonAndAWarmUpLongerThanTheRun() {
+        TrainConfig d = TrainConfig.defaults();
+        assertEquals("adamEps = Infinity: expected a positive finite number (Adam's ε, e.g. 1e-8)",
+            assertThrows(IllegalArgumentException.class, () -> new TrainConfig(d.steps(), d.batchSize(), d.learningRate(), d.warmupSteps(),
+                d.minLrFraction(), d.weightDecay(), d.beta1(), d.beta2(), Double.POSITIVE_INFINITY, d.clipNorm(), d.evalEvery(),
+                d.evalBatches(), d.seed())).getMessage());
+        assertEquals("weightDecay = Infinity: expected 0 or a positive finite number",
+            assertThrows(IllegalArgumentException.class, () -> d.withWeightDecay(Double.POSITIVE_INFINITY)).getMessage());
+        assertEquals("warmupSteps = 600: expected at most steps = 500 (a warm-up longer than the run never reaches the peak learning rate)",
+            assertThrows(IllegalArgumentException.class, () -> d.withWarmup(600)).getMessage());
+        assertEquals(500, d.withWarmup(500).warmupSteps(), "a warm-up of the whole run is allowed");
+        assertEquals(20, d.withSteps(100).warmupSteps(), "withSteps shortens the warm-up to fit");
+    }
 }
