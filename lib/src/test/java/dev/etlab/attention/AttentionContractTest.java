@@ -236,4 +236,16 @@ class AttentionContractTest {
         assertEquals(0.0, TestData.maxAbsDiff(expected, a.forward(p, "attn.", x, pad.castTo(DataType.INT))));
         assertEquals(0.0, TestData.maxAbsDiff(expected, a.forward(p, "attn.", x, pad.castTo(DataType.DOUBLE))));
     }
+
+    @ParameterizedTest(name = "{0} causal={2}")
+    @MethodSource("mechanisms")
+    void hugeFiniteInputsGiveAnErrorInsteadOfNaN(String kind, AttentionConfig c, boolean causal) {
+        Attention a = build(c, causal, T);
+        ParamStore p = params(a, DataType.FLOAT, 21);
+        INDArray huge = TestData.normal(22, DataType.FLOAT, B, T, D).muli(1e30);
+        var e = assertThrows(IllegalArgumentException.class, () -> a.forward(p, "attn.", huge, null));
+        assertTrue(e.getMessage().startsWith("x = values up to ") && e.getMessage().contains("overflowed to NaN/Inf"), e.getMessage());
+        // ordinary inputs are untouched by the check
+        assertEquals(B, a.forward(p, "attn.", TestData.normal(23, DataType.FLOAT, B, T, D), null).size(0));
+    }
 }
