@@ -2,6 +2,7 @@ package dev.etlab.bench;
 
 import dev.etlab.attention.AttentionConfig;
 import dev.etlab.attention.DenseMaskAttention;
+import dev.etlab.attention.ExactTiledAttention;
 import dev.etlab.attention.Linformer;
 import dev.etlab.attention.LogSparse;
 import dev.etlab.attention.Longformer;
@@ -40,6 +41,13 @@ public final class SuiteMain {
             new Member("standard", new StandardAttention.Config(), false),
             new Member("performer m=64", Performer.Config.favor(64), false),
             new Member("linformer k=128", Linformer.Config.of(128), false)),
+        // the layers environment/bench/attention_side_by_side.py puts beside PyTorch's SDPA and lucidrains' packages
+        "peers", List.of(
+            new Member("standard", new StandardAttention.Config(), false),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), false),
+            new Member("performer m=64", Performer.Config.favor(64), false),
+            new Member("linformer k=128", Linformer.Config.of(128), false),
+            new Member("longformer w=64", Longformer.Config.of(64), false)),
         "sparse", List.of(
             new Member("standard", new StandardAttention.Config(), false),
             new Member("longformer w=64", Longformer.Config.classifier(64), false),
