@@ -39,6 +39,7 @@ public final class SuiteMain {
     static final Map<String, List<Member>> SUITES = Map.of(
         "linear", List.of(
             new Member("standard", new StandardAttention.Config(), false),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), false),
             new Member("performer m=64", Performer.Config.favor(64), false),
             new Member("linformer k=128", Linformer.Config.of(128), false)),
         // the layers environment/bench/attention_side_by_side.py puts beside PyTorch's SDPA and lucidrains' packages
@@ -50,6 +51,7 @@ public final class SuiteMain {
             new Member("longformer w=64", Longformer.Config.of(64), false)),
         "sparse", List.of(
             new Member("standard", new StandardAttention.Config(), false),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), false),
             new Member("longformer w=64", Longformer.Config.classifier(64), false),
             new Member("longformer w=64 (dense mask)", new DenseMaskAttention.Config(Longformer.Config.classifier(64)), false),
             new Member("sparse strided", SparseTransformer.Config.stridedSqrtLength(), true),
