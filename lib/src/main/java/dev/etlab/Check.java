@@ -47,11 +47,13 @@ public final class Check {
 
     /** Rejects arrays containing NaN or infinite values. */
     public static INDArray finite(String param, INDArray x) {
-        if (x.dataType().isFPType()) {
-            boolean bad = BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite());
-            arg(!bad, param, "array of shape " + Arrays.toString(x.shape()) + " containing NaN or Inf", "finite values only");
-        }
+        arg(allFinite(x), param, "array of shape " + Arrays.toString(x.shape()) + " containing NaN or Inf", "finite values only");
         return x;
+    }
+
+    /** Whether an array holds no NaN and no infinity (always true for integer arrays). */
+    public static boolean allFinite(INDArray x) {
+        return !x.dataType().isFPType() || !(BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite()));
     }
 
     /**

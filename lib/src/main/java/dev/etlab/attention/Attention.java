@@ -57,9 +57,7 @@ public interface Attention {
         INDArray pad = keyPadding == null || keyPadding.dataType() == x.dataType() ? keyPadding : keyPadding.castTo(x.dataType());
         INDArray y = apply(NdOps.of(params, x.dataType()), prefix, x, pad);
         // finite input, non-finite output: the scores overflowed (inputs of ~1e20 and up in float32); say so instead of returning NaN
-        boolean overflow = org.nd4j.linalg.indexing.BooleanIndexing.or(y, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
-            || org.nd4j.linalg.indexing.BooleanIndexing.or(y, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
-        Check.arg(!overflow, "x", String.format("values up to %.3g in magnitude", x.amaxNumber().doubleValue()),
+        Check.arg(Check.allFinite(y), "x", String.format("values up to %.3g in magnitude", x.amaxNumber().doubleValue()),
             "inputs small enough that the attention scores stay finite in " + x.dataType()
                 + " (the output overflowed to NaN/Inf; normalise the input, e.g. with LayerNorm as the blocks do)");
         return y;

@@ -75,8 +75,8 @@ public final class ReversibleStack {
         for (int i = 0; i < n; i++) {                          // forward, keeping nothing
             seedF[i] = tape.drawSeed();
             seedG[i] = tape.drawSeed();
-            y1 = y1.add(blocks.get(i).f().apply(tape.nested(new java.util.Random(seedF[i]), false), constant(tape, y2)).value());
-            y2 = y2.add(blocks.get(i).g().apply(tape.nested(new java.util.Random(seedG[i]), false), constant(tape, y1)).value());
+            y1 = y1.add(blocks.get(i).f().apply(tape.nested(new java.util.Random(seedF[i]), false), tape.constant(y2)).value());
+            y2 = y2.add(blocks.get(i).g().apply(tape.nested(new java.util.Random(seedG[i]), false), tape.constant(y1)).value());
         }
         INDArray[] outputs = {y1, y2};
         return List.of(tape.custom(new Var[] {x1, x2}, outputs, grads -> {
@@ -99,10 +99,6 @@ public final class ReversibleStack {
             }
             return new INDArray[] {da, db};
         }));
-    }
-
-    private static Var constant(TapeOps tape, INDArray value) {
-        return tape.constant(value);
     }
 
     private static Var keep(INDArray[] slot, Var out) {

@@ -46,9 +46,10 @@ public final class StepMemory {
      * place into arrays made outside (accumulators), never as arrays made inside.
      */
     public static void scratch(String name, Runnable work) {
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, name)) {
+        run(name, () -> {
             work.run();
-        }
+            return null;
+        });
     }
 
     /** Runs {@code work} with no workspace active: for arrays that must outlive the step (optimizer state). */

@@ -103,9 +103,6 @@ public final class TapeOps implements Ops<Var> {
         return new TapeOps(params, trainable, dataType, dropoutRng == null ? null : new Random(seed), recording, paramVars, tape);
     }
 
-    /** Whether this instance draws dropout masks (a training step) or not. */
-    public boolean dropoutActive() { return dropoutRng != null; }
-
     /** A seed for a block whose forward pass will be replayed (its dropout masks drawn from it); 0 when dropout is off. */
     public long drawSeed() { return dropoutRng == null ? 0 : dropoutRng.nextLong(); }
 
