@@ -20,6 +20,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -108,8 +109,8 @@ public final class Charts {
             XYSeries s = c.addSeries(name, px, py);
             s.setLineColor(color);
             s.setMarkerColor(color);
-            s.setLineStyle(Style.solid(validation ? 1.8f : 2.2f));
-            s.setMarker(validation || n <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            s.setLineStyle(n == 1 ? SeriesLines.NONE : Style.strokeFor(h.label(), validation ? 1.8f : 2.2f));
+            s.setMarker(validation || n <= 30 ? Style.markerFor(h.label()) : SeriesMarkers.NONE);
         }
         if (c.getSeriesMap().isEmpty()) placeholder(c);
         else evenXTicks(c);
@@ -283,7 +284,6 @@ public final class Charts {
         CategoryChart c = bars("Accuracy by method", "accuracy", accuracy);
         boolean unit = accuracy.values().stream().allMatch(v -> v >= 0 && v <= 1);
         if (unit) c.getStyler().setYAxisMax(1.0);
-        c.getStyler().setYAxisDecimalPattern("0.0##");
         return c;
     }
 
@@ -325,14 +325,18 @@ public final class Charts {
         return c;
     }
 
-    /** Adds a line with markers in the label's colour; returns the series for further styling. */
+    /**
+     * Adds a line with markers in the label's colour (a variant of a mechanism, e.g. "longformer
+     * (dense mask)", also gets its own dash pattern and marker: {@link Style#variant}); a single
+     * point is drawn as a marker alone. Returns the series for further styling.
+     */
     public static XYSeries line(XYChart chart, String label, double[] x, double[] y) {
         XYSeries s = chart.addSeries(label, x, y);
         Color c = Style.colorFor(label);
         s.setLineColor(c);
         s.setMarkerColor(c);
-        s.setLineStyle(Style.solid(2.2f));
-        s.setMarker(x.length <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        s.setLineStyle(x.length == 1 ? SeriesLines.NONE : Style.strokeFor(label, 2.2f));
+        s.setMarker(x.length <= 40 ? Style.markerFor(label) : SeriesMarkers.NONE);
         return s;
     }
 
@@ -353,6 +357,7 @@ public final class Charts {
     /** Renders a chart at its own size (anti-aliased, white background). */
     public static BufferedImage toImage(Chart<?, ?> chart) {
         Style.ensureHeadless();
+        Tidy.apply(chart);
         return BitmapEncoder.getBufferedImage(chart);
     }
 

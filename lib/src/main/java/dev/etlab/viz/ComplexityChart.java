@@ -2,6 +2,7 @@ package dev.etlab.viz;
 
 import dev.etlab.bench.Metric;
 import dev.etlab.bench.BenchmarkPoint;
+import dev.etlab.bench.Crossover;
 import dev.etlab.bench.Mode;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 import org.knowm.xchart.AnnotationTextPanel;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -33,7 +35,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * ComplexityChart c = Charts.complexity(points, Metric.TIME, Mode.FORWARD);
  * c.slopes();                  // {standard=1.97, linformer=1.02}
  * c.caption();                 // "Skipped: standard n=16384 (predicted 18 GiB > cap)"
- * c.markCrossover(2048, null); // dotted vertical line "crossover n≈2048"
+ * c.markCrossover("linformer", "standard"); // dotted line where linformer's curve crosses below, if it does
+ * c.markCrossover(Crossover.find(points, "linformer", "standard", Mode.FORWARD, Metric.TIME)); // the same from the record
  * Notebook.show(c);
  * ComplexityChart m = Charts.complexity(points, Metric.MEMORY, Mode.FORWARD,
  *     ComplexityChart.options().memory(MemoryField.NATIVE).guides(Guide.LINEAR, Guide.N_LOG_N, Guide.QUADRATIC));
@@ -47,6 +50,7 @@ public final class ComplexityChart extends XYChart {
         Set<Guide> guides = EnumSet.of(Guide.LINEAR, Guide.QUADRATIC);
         boolean useMin;
         double crossover = Double.NaN;
+        Crossover crossoverFound;
         String title;
         int width = Style.WIDTH, height = Style.HEIGHT;
         double anchorX = Double.NaN, anchorY = Double.NaN;
@@ -72,6 +76,16 @@ public final class ComplexityChart extends XYChart {
         /** Draw a crossover marker at this length. */
         public Options crossover(double length) {
             this.crossover = length;
+            return this;
+        }
+
+        /**
+         * Mark a crossover found by {@link Crossover#find}: drawn only when it lies between two measured
+         * lengths ({@link Crossover.Kind#MEASURED}), at its log–log interpolated length; a challenger
+         * that is better from the first length on, or never, gets no marker.
+         */
+        public Options crossover(Crossover c) {
+            this.crossoverFound = c;
             return this;
         }
 
@@ -106,6 +120,8 @@ public final class ComplexityChart extends XYChart {
     private final Metric metric;
     private final Mode mode;
     private final Map<String, LogLogFit> fits = new LinkedHashMap<>();
+    /** The drawn points of each mechanism: length → value in the chart's unit. */
+    private final Map<String, TreeMap<Integer, Double>> drawn = new LinkedHashMap<>();
     private final List<BenchmarkPoint> skipped = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private double yLo = Double.POSITIVE_INFINITY, yHi = Double.NEGATIVE_INFINITY;
@@ -123,7 +139,6 @@ public final class ComplexityChart extends XYChart {
         // x is drawn as log2(n) on a linear axis so every power of two gets a label (XChart's own
         // log axis labels decades only); values stay true on the log y axis.
         getStyler().setxAxisTickLabelsFormattingFunction(ComplexityChart::powerOfTwoLabel);
-        getStyler().setYAxisDecimalPattern("#,##0.###");
         getStyler().setYAxisLogarithmic(true);
 
         // Group the chosen mode's points by mechanism: "standard" first, then in order of appearance.
@@ -169,7 +184,8 @@ public final class ComplexityChart extends XYChart {
             s.setLineColor(c);
             s.setMarkerColor(c);
             s.setMarker(MARKERS[index++ % MARKERS.length]);
-            s.setLineStyle(Style.solid(2.2f));
+            s.setLineStyle(x.length == 1 ? SeriesLines.NONE : Style.strokeFor(mech, 2.2f));
+            drawn.put(mech, byLength);
             for (int i = 0; i < x.length; i++) {
                 xLo = Math.min(xLo, x[i]);
                 xHi = Math.max(xHi, x[i]);
@@ -196,6 +212,7 @@ public final class ComplexityChart extends XYChart {
             addGuides(o);
         }
         if (!Double.isNaN(o.crossover)) markCrossover(o.crossover, null);
+        if (o.crossoverFound != null) markCrossover(o.crossoverFound);
         String cap = caption();
         if (!cap.isEmpty()) {
             List<String> lines = new ArrayList<>(List.of(cap.split("\n")));
@@ -283,13 +300,69 @@ public final class ComplexityChart extends XYChart {
      */
     public ComplexityChart markCrossover(double length, String label) {
         if (!(length > 0) || fits.isEmpty()) return this;
-        String name = label != null ? label : "crossover n≈" + trim(length);
+        String name = label != null ? label : "crossover n≈" + Numbers.compact(Math.round(length));
         if (getSeriesMap().containsKey(name)) name = name + " (" + (++crossovers) + ")";
         XYSeries s = addLengthSeries(name, new double[] {length, length}, new double[] {yLo / 1.2, yHi * 1.2});
         s.setMarker(SeriesMarkers.NONE);
         s.setLineColor(new Color(0x444444));
         s.setLineStyle(new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f, new float[] {2f, 4f}, 0f));
         return this;
+    }
+
+    /**
+     * Marks a crossover found by {@link Crossover#find} (same metric and mode as this chart): only a
+     * {@link Crossover.Kind#MEASURED} one, at its interpolated length; otherwise nothing is drawn.
+     */
+    public ComplexityChart markCrossover(Crossover c) {
+        if (c.metric() != metric || c.mode() != mode) {
+            throw new IllegalArgumentException("crossover of " + c.metric() + "/" + c.mode() + " on a " + metric + "/" + mode + " chart");
+        }
+        if (c.kind() != Crossover.Kind.MEASURED) return this;
+        return markCrossover(c.estimatedLength(), "crossover n≈" + Numbers.compact(Math.round(c.estimatedLength())) + " (interpolated)");
+    }
+
+    /**
+     * Marks where {@code challenger}'s drawn curve crosses below {@code baseline}'s, by
+     * {@link #crossoverLength}; nothing when there is no such crossing. Returns the length (NaN if none).
+     */
+    public double markCrossover(String challenger, String baseline) {
+        TreeMap<Integer, Double> a = drawn.get(challenger), b = drawn.get(baseline);
+        if (a == null || b == null) return Double.NaN;
+        List<Integer> common = new ArrayList<>(a.keySet());
+        common.retainAll(b.keySet());
+        double[] n = new double[common.size()], ya = new double[n.length], yb = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = common.get(i);
+            ya[i] = a.get(common.get(i));
+            yb[i] = b.get(common.get(i));
+        }
+        double at = crossoverLength(n, ya, yb);
+        if (!Double.isNaN(at)) markCrossover(at, "crossover n≈" + Numbers.compact(Math.round(at)) + " (interpolated)");
+        return at;
+    }
+
+    /**
+     * Where a challenger becomes and stays better (lower) than a baseline, from values measured at the
+     * same increasing lengths: the last sign change of challenger − baseline between two consecutive
+     * lengths, from not better to better, after which the challenger is better at every length,
+     * interpolated on log–log axes (where both curves are near straight). NaN when there is none:
+     * a challenger better from the first length on has no crossover inside the data (it is not "at
+     * the first point"), nor has one that is not better at the last length.
+     */
+    public static double crossoverLength(double[] lengths, double[] challenger, double[] baseline) {
+        int n = lengths.length;
+        if (challenger.length != n || baseline.length != n) throw new IllegalArgumentException("lengths and values differ in size");
+        int from = n;                                     // first index of the final run where the challenger is better
+        while (from > 0 && challenger[from - 1] < baseline[from - 1]) from--;
+        if (from == n || from == 0) return Double.NaN;
+        int lo = from - 1, hi = from;
+        if (!(lengths[lo] > 0 && lengths[hi] > lengths[lo]) || !(challenger[lo] > 0 && baseline[lo] > 0 && challenger[hi] > 0 && baseline[hi] > 0)) {
+            return Double.NaN;
+        }
+        double gapLo = Math.log(challenger[lo]) - Math.log(baseline[lo]);    // >= 0: not better
+        double gapHi = Math.log(challenger[hi]) - Math.log(baseline[hi]);    // < 0: better
+        double f = gapLo / (gapLo - gapHi);
+        return Math.exp(Math.log(lengths[lo]) + f * (Math.log(lengths[hi]) - Math.log(lengths[lo])));
     }
 
     /**
@@ -354,20 +427,9 @@ public final class ComplexityChart extends XYChart {
         return unitName;
     }
 
-    /** Tick labels: 1000 → "1000", 10000 → "10k", 2e6 → "2M", 0.5 → "0.5". */
+    /** Tick labels of lengths: 1000 → "1000", 1024 → "1K", 16384 → "16K", 20000 → "20k", 0.5 → "0.5". */
     static String compact(double v) {
-        double a = Math.abs(v);
-        if (a >= 1e6 && a % 1e6 == 0) return (long) (v / 1e6) + "M";
-        if (a >= 1e4 && a % 1e3 == 0) return (long) (v / 1e3) + "k";
-        if (a >= 1e4 && a % 1024 == 0) return (long) (v / 1024) + "k";
-        return trim(v);
-    }
-
-    private static String trim(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
-        String s = String.format(Locale.ROOT, Math.abs(v) >= 10 ? "%.1f" : Math.abs(v) >= 0.1 ? "%.2f" : "%.3g", v);
-        if (s.contains(".") && !s.contains("e")) s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
-        return s;
+        return Numbers.compact(v);
     }
 
     private static String capitalise(String s) {

@@ -1,10 +1,7 @@
 package dev.etlab.viz;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import tech.tablesaw.api.NumericColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -18,8 +15,9 @@ import tech.tablesaw.columns.Column;
  * Notebook.show(history.table());                 // HTML in a notebook, text on a console (20 rows)
  * System.out.println(Tables.text(table, 10));      // aligned text, first 10 rows
  * Tables.comparison("Linformer, ours vs paper")
- *     .row("time slope, standard", 1.97, "2 (O(n²))", "n = 256…4096, forward")
- *     .row("time slope, linformer", 1.04, "1 (O(n))", "")
+ *     .row("time slope, standard", 1.97, "2 (O(n²))", Verdict.near(1.97, 2, 0.3), "n = 256…4096, forward")
+ *     .row("time slope, linformer", 1.04, "1 (O(n))", Verdict.REPRODUCED, "")
+ *     .ours("needle accuracy", 0.93, "the paper reports LRA ListOps: another task")
  *     .show();
  * }</pre>
  */
@@ -34,14 +32,7 @@ public final class Tables {
      * scientific notation for very small or very large values, "" for NaN.
      */
     public static String format(double v) {
-        if (Double.isNaN(v)) return "";
-        if (Double.isInfinite(v)) return v > 0 ? "∞" : "−∞";
-        double a = Math.abs(v);
-        if (a == 0) return "0";
-        if (v == Math.rint(v) && a < 1e15) return Long.toString((long) v);
-        if (a >= 1e9 || a < 1e-3) return String.format(Locale.ROOT, "%.3e", v);
-        if (a >= 1000) return String.format(Locale.ROOT, "%.1f", v);
-        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        return Numbers.format(v);
     }
 
     /** Formats any cell value: numbers via {@link #format(double)}, null as "". */
@@ -180,14 +171,50 @@ public final class Tables {
         return sb.toString();
     }
 
-    /** Starts a "quantity | ours | paper | note" table. */
+    /** Starts a "quantity | ours | paper | verdict | note" table. */
     public static Comparison comparison(String title) {
         return new Comparison(title);
     }
 
     /**
-     * The table that closes each notebook: what we measured next to what the paper claims.
-     * Values may be numbers (formatted with {@link #format(double)}) or text such as "≈2 (O(n²))".
+     * The verdict on one row of a closing table: does our figure reproduce the paper's? A paper
+     * figure that does not measure the same thing as ours (another task, another metric, another
+     * scale) is {@link #NOT_COMPARABLE}, whatever the numbers.
+     */
+    public enum Verdict {
+        REPRODUCED("reproduced"),
+        NOT_REPRODUCED("not reproduced"),
+        NOT_COMPARABLE("not comparable");
+
+        private final String text;
+
+        Verdict(String text) {
+            this.text = text;
+        }
+
+        /** {@link #REPRODUCED} when the paper's claim held in our measurement, else {@link #NOT_REPRODUCED}. */
+        public static Verdict of(boolean held) {
+            return held ? REPRODUCED : NOT_REPRODUCED;
+        }
+
+        /**
+         * {@link #REPRODUCED} when {@code ours} is within {@code tolerance} of {@code paper},
+         * {@link #NOT_REPRODUCED} when it is not, {@link #NOT_COMPARABLE} when ours was not measured (NaN).
+         */
+        public static Verdict near(double ours, double paper, double tolerance) {
+            if (!Double.isFinite(ours)) return NOT_COMPARABLE;
+            return of(Math.abs(ours - paper) <= tolerance);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /**
+     * The table that closes each notebook: what we measured next to what the paper reports, and a
+     * verdict. Values may be numbers (formatted with {@link #format(double)}) or text such as "≈2 (O(n²))".
      */
     public static final class Comparison {
         private final String title;
@@ -197,28 +224,50 @@ public final class Tables {
             this.title = title;
         }
 
-        /** Adds a row; {@code ours} and {@code paper} may be numbers or strings, {@code note} may be null. */
-        public Comparison row(String quantity, Object ours, Object paper, String note) {
-            rows.add(new String[] {quantity, format(ours), format(paper), note == null ? "" : note});
+        /**
+         * Adds a row; {@code ours} and {@code paper} may be numbers or strings, {@code note} may be null.
+         * A paper figure of another quantity than ours takes {@link Verdict#NOT_COMPARABLE}.
+         */
+        public Comparison row(String quantity, Object ours, Object paper, Verdict verdict, String note) {
+            rows.add(new String[] {quantity, format(ours), format(paper), verdict == null ? "" : verdict.toString(), note == null ? "" : note});
             return this;
         }
 
         /** Adds a row without a note. */
-        public Comparison row(String quantity, Object ours, Object paper) {
-            return row(quantity, ours, paper, null);
+        public Comparison row(String quantity, Object ours, Object paper, Verdict verdict) {
+            return row(quantity, ours, paper, verdict, null);
         }
 
-        /** The rows as a Tablesaw table with string columns quantity, ours, paper, note. */
+        /** Adds a row without a verdict (its cell stays empty); prefer {@link #row(String, Object, Object, Verdict, String)}. */
+        @Deprecated
+        public Comparison row(String quantity, Object ours, Object paper, String note) {
+            return row(quantity, ours, paper, (Verdict) null, note);
+        }
+
+        /** Adds a row of ours alone, with no figure in the paper to set it beside ({@link Verdict#NOT_COMPARABLE}). */
+        public Comparison ours(String quantity, Object ours, String note) {
+            return row(quantity, ours, "—", Verdict.NOT_COMPARABLE, note);
+        }
+
+        /** The verdicts given so far, in row order ("" for none). */
+        public List<String> verdicts() {
+            List<String> v = new ArrayList<>();
+            for (String[] r : rows) v.add(r[3]);
+            return v;
+        }
+
+        /** The rows as a Tablesaw table with string columns quantity, ours, paper, verdict, note. */
         public Table table() {
             StringColumn q = StringColumn.create("quantity"), o = StringColumn.create("ours"),
-                p = StringColumn.create("paper"), n = StringColumn.create("note");
+                p = StringColumn.create("paper"), v = StringColumn.create("verdict"), n = StringColumn.create("note");
             for (String[] r : rows) {
                 q.append(r[0]);
                 o.append(r[1]);
                 p.append(r[2]);
-                n.append(r[3]);
+                v.append(r[3]);
+                n.append(r[4]);
             }
-            return Table.create(title == null ? "" : title, q, o, p, n);
+            return Table.create(title == null ? "" : title, q, o, p, v, n);
         }
 
         /** HTML for a notebook. */

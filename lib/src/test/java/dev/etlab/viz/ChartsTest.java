@@ -81,7 +81,7 @@ class ChartsTest {
         ComplexityChart nat = Charts.complexity(VizFixtures.powerLaws(), Metric.MEMORY, Mode.FORWARD,
             ComplexityChart.options().memory(MemoryField.NATIVE).crossover(1024));
         assertTrue(nat.getYAxisTitle().contains("peak native"));
-        assertTrue(nat.getSeriesMap().containsKey("crossover n≈1024"), nat.getSeriesMap().keySet().toString());
+        assertTrue(nat.getSeriesMap().containsKey("crossover n≈1K"), nat.getSeriesMap().keySet().toString());
         assertPng(Charts.save(nat, VizFixtures.out("complexity-memory.png")), Style.WIDTH, Style.HEIGHT);
     }
 

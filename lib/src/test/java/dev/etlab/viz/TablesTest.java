@@ -67,15 +67,28 @@ class TablesTest {
     @Test
     void comparisonTable() {
         Tables.Comparison c = Tables.comparison("Linformer: ours vs paper")
-            .row("time slope, standard", 1.9712, "2 (O(n²))", "forward, n = 256…8192")
-            .row("time slope, linformer", 1.04, 1, null);
+            .row("time slope, standard", 1.9712, "2 (O(n²))", Tables.Verdict.near(1.9712, 2, 0.3), "forward, n = 256…8192")
+            .row("time slope, linformer", 1.04, 1, Tables.Verdict.NOT_REPRODUCED)
+            .ours("needle accuracy", 0.884375000001, "the paper reports LRA ListOps, another task");
         Table t = c.table();
-        assertEquals(2, t.rowCount());
-        assertEquals(java.util.List.of("quantity", "ours", "paper", "note"), t.columnNames());
+        assertEquals(3, t.rowCount());
+        assertEquals(java.util.List.of("quantity", "ours", "paper", "verdict", "note"), t.columnNames());
         assertEquals("1.971", t.stringColumn("ours").get(0));
         assertEquals("1", t.stringColumn("paper").get(1));
         assertEquals("", t.stringColumn("note").get(1));
+        assertEquals(java.util.List.of("reproduced", "not reproduced", "not comparable"), c.verdicts());
+        assertEquals("0.8844", t.stringColumn("ours").get(2));
+        assertEquals("—", t.stringColumn("paper").get(2));
         assertTrue(c.html().contains("O(n²)"));
         assertTrue(c.text().contains("time slope, linformer"));
+    }
+
+    @Test
+    void verdicts() {
+        assertEquals(Tables.Verdict.REPRODUCED, Tables.Verdict.near(1.1, 1, 0.2));
+        assertEquals(Tables.Verdict.NOT_REPRODUCED, Tables.Verdict.near(1.5, 1, 0.2));
+        assertEquals(Tables.Verdict.NOT_COMPARABLE, Tables.Verdict.near(Double.NaN, 1, 0.2));
+        assertEquals(Tables.Verdict.REPRODUCED, Tables.Verdict.of(true));
+        assertEquals("not comparable", Tables.Verdict.NOT_COMPARABLE.toString());
     }
 }
