@@ -6,6 +6,7 @@ import dev.etlab.bench.*;
 import dev.etlab.data.*;
 import dev.etlab.io.*;
 import dev.etlab.viz.*;
+import dev.etlab.viz.Tables.Verdict;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
