@@ -10,19 +10,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * Orthogonal random features: stack ⌈m/d⌉ blocks, each the rows of an orthogonal matrix from the QR
  * decomposition of a d × d Gaussian matrix, then rescale row i by the norm of an independent
  * Gaussian d-vector, so each row has the length distribution (χ_d) of an i.i.d. Gaussian row.
+ * Public so that notebook 07 can check its rebuild draws exactly these features from the same seed.
  */
-final class RandomFeatures {
+public final class RandomFeatures {
     private RandomFeatures() {}
 
     /** m × d, rows drawn i.i.d. from N(0, I_d). */
-    static INDArray iid(int m, int d, Random rng) {
+    public static INDArray iid(int m, int d, Random rng) {
         double[][] w = new double[m][d];
         for (double[] row : w) for (int j = 0; j < d; j++) row[j] = rng.nextGaussian();
         return Nd4j.create(w).castTo(DataType.DOUBLE);
     }
 
     /** m × d, orthogonal within blocks of d rows, row norms χ_d-distributed. */
-    static INDArray orthogonal(int m, int d, Random rng) {
+    public static INDArray orthogonal(int m, int d, Random rng) {
         double[][] w = new double[m][];
         for (int start = 0; start < m; start += d) {
             double[][] q = orthonormalRows(d, rng);
