@@ -55,14 +55,17 @@ final class Tidy {
             xr = withLimits(xr, st.getXAxisMin(), st.getXAxisMax());
             if (st.isXAxisLogarithmic()) logAxis(st, true, xr);
             else {
-                breakEqualSpacing(c, shown);
+                breakEqualSpacing(c, shown, true);
                 st.setxAxisTickLabelsFormattingFunction(Numbers.tickFormatter(xr[0], xr[1], false));
             }
         }
         if (st.getyAxisTickLabelsFormattingFunction() == null && !Double.isNaN(yr[0])) {
             yr = withLimits(yr, st.getYAxisMin(), st.getYAxisMax());
             if (st.isYAxisLogarithmic()) logAxis(st, false, yr);
-            else st.setyAxisTickLabelsFormattingFunction(Numbers.tickFormatter(yr[0], yr[1], false));
+            else {
+                breakEqualSpacing(c, shown, false);
+                st.setyAxisTickLabelsFormattingFunction(Numbers.tickFormatter(yr[0], yr[1], false));
+            }
         }
     }
 
@@ -112,30 +115,34 @@ final class Tidy {
     }
 
     /**
-     * XChart puts the x ticks at the data when the x values are equally spaced: fine for a handful
-     * of round values (k = 8, 16, 24), not for 32 fractions i/32 (ticks .03125, .15625, …). Then a
+     * XChart puts an axis's ticks at the data when the values on it are equally spaced: fine for a
+     * handful of round values (k = 8, 16, 24), not for 32 fractions i/32 (ticks .03125, .15625, …)
+     * nor for two accuracies 0.09766 and 0.14062 (two values are always "equally spaced"). Then a
      * hidden one-point series off the grid restores evenly spaced round ticks, range unchanged.
      */
-    static void breakEqualSpacing(XYChart c, List<XYSeries> shown) {
-        if (c.getSeriesMap().containsKey(Charts.TICK_HELPER)) return;
-        TreeSet<Double> xs = new TreeSet<>();
-        double y = Double.NaN;
+    static void breakEqualSpacing(XYChart c, List<XYSeries> shown, boolean xAxis) {
+        String name = xAxis ? Charts.TICK_HELPER : Charts.TICK_HELPER + " y";
+        if (c.getSeriesMap().containsKey(name)) return;
+        TreeSet<Double> vs = new TreeSet<>();
+        double other = Double.NaN;
         for (XYSeries s : shown) {
-            for (int i = 0; i < s.getXData().length; i++) {
-                if (Double.isFinite(s.getXData()[i])) xs.add(s.getXData()[i]);
-                if (Double.isNaN(y) && Double.isFinite(s.getYData()[i])) y = s.getYData()[i];
+            double[] on = xAxis ? s.getXData() : s.getYData(), off = xAxis ? s.getYData() : s.getXData();
+            for (int i = 0; i < on.length; i++) {
+                if (Double.isFinite(on[i])) vs.add(on[i]);
+                if (Double.isNaN(other) && Double.isFinite(off[i])) other = off[i];
             }
         }
-        if (xs.size() < 3 || Double.isNaN(y)) return;
-        double lo = xs.first(), hi = xs.last(), step = (hi - lo) / (xs.size() - 1);
-        for (double v : xs) {
+        if (vs.size() < 2 || Double.isNaN(other)) return;
+        double lo = vs.first(), hi = vs.last(), step = (hi - lo) / (vs.size() - 1);
+        for (double v : vs) {
             double k = (v - lo) / step;
             if (Math.abs(k - Math.rint(k)) > 1e-6) return;            // not equally spaced: XChart picks nice ticks
         }
-        boolean round = xs.size() <= 12;
-        for (double v : xs) round &= Numbers.significant(v, 3).equals(Numbers.significant(v, 12));
+        boolean round = vs.size() <= 12;
+        for (double v : vs) round &= Numbers.significant(v, 3).equals(Numbers.significant(v, 12));
         if (round) return;
-        XYSeries h = c.addSeries(Charts.TICK_HELPER, new double[] {lo + step * 0.5 + (hi - lo) * 0.0137}, new double[] {y});
+        double at = lo + step * 0.5 + (hi - lo) * 0.0137;
+        XYSeries h = xAxis ? c.addSeries(name, new double[] {at}, new double[] {other}) : c.addSeries(name, new double[] {other}, new double[] {at});
         h.setEnabled(false);
         h.setShowInLegend(false);
         h.setMarker(SeriesMarkers.NONE);
@@ -160,6 +167,26 @@ final class Tidy {
         if (st.getYAxisMin() != null) lo = Math.min(lo, st.getYAxisMin());
         if (st.getYAxisMax() != null) hi = Math.max(hi, st.getYAxisMax());
         st.setYAxisDecimalPattern(barPattern(lo, hi, minAbs));
+        rotateLongCategories(c);
+    }
+
+    /** Category names wider than their share of the x axis would overlap: they are slanted instead. */
+    static void rotateLongCategories(CategoryChart c) {
+        var st = c.getStyler();
+        if (st.getXAxisLabelRotation() != 0 || c.getSeriesMap().isEmpty()) return;
+        java.util.Collection<?> cats = c.getSeriesMap().values().iterator().next().getXData();
+        if (cats.isEmpty()) return;
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = probe.createGraphics();
+        try {
+            FontMetrics fm = g.getFontMetrics(st.getAxisTickLabelsFont());
+            int widest = 0;
+            for (Object o : cats) widest = Math.max(widest, fm.stringWidth(String.valueOf(o)));
+            double share = (c.getWidth() - 140.0) / cats.size();
+            if (widest > share * 0.9) st.setXAxisLabelRotation(25);
+        } finally {
+            g.dispose();
+        }
     }
 
     /**

@@ -79,6 +79,29 @@ class TidyTest {
     }
 
     @Test
+    void twoUnroundValuesDoNotBecomeTheTicks() throws Exception {
+        XYChart c = Charts.xy("accuracy vs window", "w", "accuracy");
+        Charts.line(c, "standard", new double[] {2, 6}, new double[] {0.09765625, 0.09765625});
+        Charts.line(c, "majority class", new double[] {2, 6}, new double[] {0.140625, 0.140625});
+        List<String> y = tickLabels(c, "getYAxis");
+        assertFalse(y.contains("0.09766") || y.contains("0.14062") || y.contains("0.1406"), y.toString());
+        assertReadable(y);
+        assertTrue(y.size() >= 3, y.toString());
+    }
+
+    @Test
+    void longCategoryNamesAreSlanted() {
+        Map<String, Double> acc = new LinkedHashMap<>();
+        for (String k : List.of("standard", "longformer w=4 + global [CLS]", "longformer w=4, no global", "majority class")) acc.put(k, 0.1);
+        CategoryChart c = Charts.accuracyBars(acc);
+        Charts.toImage(c);
+        assertTrue(c.getStyler().getXAxisLabelRotation() != 0);
+        CategoryChart d = Charts.accuracyBars(Map.of("a", 0.1, "b", 0.2));
+        Charts.toImage(d);
+        assertEquals(0, d.getStyler().getXAxisLabelRotation());
+    }
+
+    @Test
     void thousandsHaveNoSeparatorsAndNarrowLogAxesAreLabelled() throws Exception {
         XYChart c = Charts.xy("time", "n", "ms");
         Charts.line(c, "standard", new double[] {300, 600, 1200}, new double[] {1969.18, 2500, 3800});
