@@ -219,17 +219,32 @@ public final class Tables {
     public static final class Comparison {
         private final String title;
         private final List<String[]> rows = new ArrayList<>();
+        private boolean testSizes = dev.etlab.Lab.quick();
 
         private Comparison(String title) {
             this.title = title;
         }
 
         /**
+         * Whether ours were measured at test sizes (default: {@link dev.etlab.Lab#quick()}). Then a
+         * verdict of reproduced or not reproduced reads {@link #AT_TEST_SIZES} instead: a slope or a
+         * speed-up measured at quick-mode sizes says nothing about the paper's claim. Set it before adding rows.
+         */
+        public Comparison atTestSizes(boolean testSizes) {
+            this.testSizes = testSizes;
+            return this;
+        }
+
+        /** The verdict cell of a reproduced / not reproduced row when ours were measured at test sizes. */
+        public static final String AT_TEST_SIZES = "not comparable (quick mode: test sizes)";
+
+        /**
          * Adds a row; {@code ours} and {@code paper} may be numbers or strings, {@code note} may be null.
          * A paper figure of another quantity than ours takes {@link Verdict#NOT_COMPARABLE}.
          */
         public Comparison row(String quantity, Object ours, Object paper, Verdict verdict, String note) {
-            rows.add(new String[] {quantity, format(ours), format(paper), verdict == null ? "" : verdict.toString(), note == null ? "" : note});
+            String judged = verdict == null ? "" : testSizes && verdict != Verdict.NOT_COMPARABLE ? AT_TEST_SIZES : verdict.toString();
+            rows.add(new String[] {quantity, format(ours), format(paper), judged, note == null ? "" : note});
             return this;
         }
 

@@ -66,7 +66,7 @@ class TablesTest {
 
     @Test
     void comparisonTable() {
-        Tables.Comparison c = Tables.comparison("Linformer: ours vs paper")
+        Tables.Comparison c = Tables.comparison("Linformer: ours vs paper").atTestSizes(false)
             .row("time slope, standard", 1.9712, "2 (O(n²))", Tables.Verdict.near(1.9712, 2, 0.3), "forward, n = 256…8192")
             .row("time slope, linformer", 1.04, 1, Tables.Verdict.NOT_REPRODUCED)
             .ours("needle accuracy", 0.884375000001, "the paper reports LRA ListOps, another task");
@@ -81,6 +81,15 @@ class TablesTest {
         assertEquals("—", t.stringColumn("paper").get(2));
         assertTrue(c.html().contains("O(n²)"));
         assertTrue(c.text().contains("time slope, linformer"));
+    }
+
+    @Test
+    void measuredVerdictsAtTestSizesReadNotComparable() {
+        Tables.Comparison c = Tables.comparison("quick").atTestSizes(true)
+            .row("slope", 1.0, 1, Tables.Verdict.REPRODUCED)
+            .row("speed-up", 0.5, 3, Tables.Verdict.NOT_REPRODUCED)
+            .row("other task", 0.9, 0.4, Tables.Verdict.NOT_COMPARABLE);
+        assertEquals(java.util.List.of(Tables.Comparison.AT_TEST_SIZES, Tables.Comparison.AT_TEST_SIZES, "not comparable"), c.verdicts());
     }
 
     @Test
