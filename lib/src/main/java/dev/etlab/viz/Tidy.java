@@ -49,24 +49,24 @@ final class Tidy {
             }
         }
         if (shown.isEmpty()) return;
-        double[] xr = range(shown, true, st.isXAxisLogarithmic());
-        double[] yr = range(shown, false, st.isYAxisLogarithmic());
-        if (st.getxAxisTickLabelsFormattingFunction() == null && !Double.isNaN(xr[0])) {
-            xr = withLimits(xr, st.getXAxisMin(), st.getXAxisMax());
-            if (st.isXAxisLogarithmic()) logAxis(st, true, xr);
-            else {
-                breakEqualSpacing(c, shown, true);
-                st.setxAxisTickLabelsFormattingFunction(Numbers.tickFormatter(xr[0], xr[1], false));
-            }
+        tickLabels(c, st, shown, true);
+        tickLabels(c, st, shown, false);
+    }
+
+    /** Tick labels of one axis, unless set by hand: powers of ten on a log axis, {@link Numbers#tickFormatter} on a linear one. */
+    private static void tickLabels(XYChart c, AxesChartStyler st, List<XYSeries> shown, boolean x) {
+        boolean log = x ? st.isXAxisLogarithmic() : st.isYAxisLogarithmic();
+        double[] r = range(shown, x, log);
+        if ((x ? st.getxAxisTickLabelsFormattingFunction() : st.getyAxisTickLabelsFormattingFunction()) != null || Double.isNaN(r[0])) return;
+        r = x ? withLimits(r, st.getXAxisMin(), st.getXAxisMax()) : withLimits(r, st.getYAxisMin(), st.getYAxisMax());
+        if (log) {
+            logAxis(st, x, r);
+            return;
         }
-        if (st.getyAxisTickLabelsFormattingFunction() == null && !Double.isNaN(yr[0])) {
-            yr = withLimits(yr, st.getYAxisMin(), st.getYAxisMax());
-            if (st.isYAxisLogarithmic()) logAxis(st, false, yr);
-            else {
-                breakEqualSpacing(c, shown, false);
-                st.setyAxisTickLabelsFormattingFunction(Numbers.tickFormatter(yr[0], yr[1], false));
-            }
-        }
+        breakEqualSpacing(c, shown, x);  // its helper point is not in `shown` and lies inside the data: the other axis's range is unchanged
+        java.util.function.Function<Double, String> labels = Numbers.tickFormatter(r[0], r[1], false);
+        if (x) st.setxAxisTickLabelsFormattingFunction(labels);
+        else st.setyAxisTickLabelsFormattingFunction(labels);
     }
 
     private static double[] withLimits(double[] r, Double min, Double max) {
