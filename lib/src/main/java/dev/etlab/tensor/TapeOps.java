@@ -530,6 +530,37 @@ public final class TapeOps implements Ops<Var> {
     }
 
     @Override public Var stopGradient(Var a) { return new Var(a.value(), false); }
+    @Override public INDArray value(Var x) { return x.value(); }
+
+    @Override
+    public Var gatherRows(Var a, INDArray index) {
+        long[] s = a.shape();
+        INDArray out = nd.gatherRows(a.value(), index);
+        return unary(a, out, g -> scatterRows(g, NdOps.flatRows(index, s[1]), s));
+    }
+
+    /**
+     * The backward of {@link #gatherRows}: g (N, M, X...) summed into rows of a zero (N, L, X...).
+     * No scatter op (ND4J's is unreliable on duplicates): each source row lists the rows of g that
+     * came from it, padded to the largest count with a row of zeros, and one pullRows + sum adds them.
+     */
+    private static INDArray scatterRows(INDArray g, int[] flat, long[] shape) {
+        long width = g.length() / ((long) flat.length);
+        int sources = (int) (shape[0] * shape[1]);
+        int[] count = new int[sources];
+        for (int f : flat) count[f]++;
+        int most = 0;
+        for (int c : count) most = Math.max(most, c);
+        if (most == 0) return Nd4j.zeros(g.dataType(), shape);
+        int zeroRow = flat.length;
+        int[] table = new int[sources * most];
+        java.util.Arrays.fill(table, zeroRow);
+        int[] filled = new int[sources];
+        for (int i = 0; i < flat.length; i++) table[flat[i] * most + filled[flat[i]]++] = i;
+        INDArray rows = Nd4j.concat(0, g.dup('c').reshape('c', flat.length, width), Nd4j.zeros(g.dataType(), 1, width));
+        INDArray summed = Nd4j.pullRows(rows, 1, table).reshape('c', sources, most, width).sum(1);
+        return summed.reshape('c', shape);
+    }
 
     @Override
     public Var cumsum(Var a, int axis, boolean exclusive) {
