@@ -125,6 +125,24 @@ public final class TapeOps implements Ops<Var> {
     /** Number of operations on the tape (for tests and profiling). */
     public int tapeLength() { return tape.size(); }
 
+    /**
+     * Bytes of the activations this tape keeps for its backward pass: the values of every recorded
+     * operation's outputs, each buffer once (views share their buffer). What a reversible stack or a
+     * checkpoint saves shows here exactly, where a process's peak memory also depends on when the
+     * garbage collector frees ND4J's buffers. Constants and parameters are not counted.
+     */
+    public long keptBytes() {
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long bytes = 0;
+        for (Node node : tape) {
+            for (Var v : node.outputs()) {
+                org.nd4j.linalg.api.buffer.DataBuffer buffer = v.value().data();
+                if (seen.add(buffer)) bytes += buffer.length() * buffer.getElementSize();
+            }
+        }
+        return bytes;
+    }
+
     /** Back-propagates d loss / d loss = 1 from a scalar (or one-element) loss. */
     public void backward(Var loss) {
         dev.etlab.Check.arg(loss.value().length() == 1, "loss", Arrays.toString(loss.shape()), "a one-element tensor");

@@ -32,7 +32,7 @@ class ReformerModelTest {
         return ModelConfig.languageModel(V, T).withWidth(16, 2, 32).withLayers(layers).withAttention(attention);
     }
 
-    record Run(double loss, Map<String, INDArray> gradients, int tapeLength) {}
+    record Run(double loss, Map<String, INDArray> gradients, int tapeLength, long keptBytes) {}
 
     /** One forward and backward on the tape, dropout on (seeded), L = Σ logits ⊙ R. */
     static Run run(TransformerModel m, INDArray tokens, long dropoutSeed) {
@@ -41,8 +41,9 @@ class ReformerModelTest {
         INDArray r = TestData.normal(99, DataType.DOUBLE, logits.shape());
         Var loss = tape.sum(tape.mul(logits, tape.constant(r)), false);
         int length = tape.tapeLength();
+        long kept = tape.keptBytes();
         tape.backward(loss);
-        return new Run(loss.value().getDouble(0), new TreeMap<>(tape.paramGradients()), length);
+        return new Run(loss.value().getDouble(0), new TreeMap<>(tape.paramGradients()), length, kept);
     }
 
     static AttentionConfig attention(String kind) {
@@ -69,7 +70,14 @@ class ReformerModelTest {
         assertTrue(b.tapeLength() > 5 * a.tapeLength(), "the reversible stack is one operation on the tape: "
             + a.tapeLength() + " vs " + b.tapeLength() + " operations kept");
         TransformerModel deeper = TransformerModel.create(config(attention(kind), 6).withReversible(true).withDropout(0.2), 4, DataType.DOUBLE);
-        assertEquals(a.tapeLength(), run(deeper, tokens, 6).tapeLength(), "operations kept do not grow with depth (3 vs 6 layers)");
+        Run deep = run(deeper, tokens, 6);
+        assertEquals(a.tapeLength(), deep.tapeLength(), "operations kept do not grow with depth (3 vs 6 layers)");
+        assertEquals(a.keptBytes(), deep.keptBytes(), "activation bytes kept do not grow with depth (3 vs 6 layers)");
+        TransformerModel ordinary3 = TransformerModel.create(config(attention(kind), 3), 4, DataType.DOUBLE);
+        TransformerModel ordinary6 = TransformerModel.create(config(attention(kind), 6), 4, DataType.DOUBLE);
+        long kept3 = run(ordinary3, tokens, 6).keptBytes(), kept6 = run(ordinary6, tokens, 6).keptBytes();
+        assertTrue(kept6 > 1.6 * kept3 && kept3 > 2 * a.keptBytes(), "ordinary blocks keep activations per layer: "
+            + kept3 + " B at 3 layers, " + kept6 + " B at 6, reversible " + a.keptBytes() + " B");
     }
 
     @ParameterizedTest(name = "{0}")
