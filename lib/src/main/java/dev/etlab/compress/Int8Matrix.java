@@ -47,7 +47,7 @@ public record Int8Matrix(int rows, int cols, int blockSize, byte[] values, float
         Check.positive("blockSize", blockSize);
         Check.arg(cols % blockSize == 0, "blockSize", blockSize,
             "a divisor of the row length " + cols + " (each row is cut into whole blocks; use per-row scaling or another block size)");
-        for (float v : data) Check.arg(Float.isFinite(v), "data", "an array containing " + v, "finite values only");
+        for (float v : data) if (!Float.isFinite(v)) Check.arg(false, "data", "an array containing " + v, "finite values only");
         byte[] q = new byte[data.length];
         float[] scales = new float[data.length / blockSize];
         for (int b = 0; b < scales.length; b++) {
