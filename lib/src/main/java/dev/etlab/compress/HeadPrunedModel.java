@@ -47,6 +47,11 @@ public final class HeadPrunedModel {
         HeadPruning.checkKeep(model, keep);
         ModelConfig c = model.config();
         Check.arg(c.head() == Head.CAUSAL_LM, "model head", c.head(), "CAUSAL_LM (head pruning's physical removal is built for language models)");
+        for (String name : model.params().all().keySet()) {
+            Check.arg(!name.matches("blocks\\.\\d+\\.attn\\..*") || name.matches("blocks\\.\\d+\\.attn\\.[wb][qkvo]"), "model attention",
+                c.attention().kind() + " (with parameter " + name + ")",
+                "a mechanism whose only parameters are the projections W_Q, W_K, W_V, W_O and their biases (their head slices are what is removed)");
+        }
         int dh = c.dModel() / c.heads();
         ParamStore store = new ParamStore(model.params().dataType(), 0);
         for (ParamStore.Param p : model.params().all().values()) {

@@ -106,6 +106,9 @@ class HeadPruningTest {
             + "(pruning every head of a layer removes its attention; the residual alone would pass x through)";
         assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> HeadPruning.mask(model, keep)).getMessage());
         assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> HeadPrunedModel.of(model, keep)).getMessage());
+        TransformerModel logSparse = TransformerModel.create(config.withAttention(dev.etlab.attention.LogSparse.Config.of(2, 3)), 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> HeadPrunedModel.of(logSparse, all(2, 4)));
+        assertTrue(e.getMessage().startsWith("model attention = logsparse (with parameter blocks.0.attn.wq_taps"), e.getMessage());
         assertEquals("keep = 1 layers: expected 2 layers, one row per layer",
             assertThrows(IllegalArgumentException.class, () -> HeadPruning.mask(model, new boolean[][] {{true}})).getMessage());
     }
