@@ -4,10 +4,11 @@ import dev.etlab.Check;
 import java.util.stream.IntStream;
 
 /**
- * The matrix products of int8 inference, as plain Java loops (no JDK Vector API: it needs
- * {@code --add-modules jdk.incubator.vector} in every JVM that runs the lab; HotSpot's C2 compiler
- * vectorizes these simple loops where it can). All compute y = x · Wᵀ for x (n, k) and a weight
- * stored as W (m, k), row o of W being output o:
+ * The matrix products of int8 inference, as plain Java loops: no JDK Vector API, which needs
+ * {@code --add-modules jdk.incubator.vector} in every JVM that runs the lab (compiler, tests, notebook
+ * kernel). Nothing guarantees SIMD here: HotSpot's C2 may vectorize the float loops, and measured on
+ * JDK 17 the int8 ones run scalar (notebook 11 times them). All compute y = x · Wᵀ for x (n, k) and a
+ * weight stored as W (m, k), row o of W being output o:
  *
  * <ul>
  *   <li>{@link #matmulFloat}: float32 x, float32 W — the twin with the same loop structure, so that

@@ -176,6 +176,8 @@ public final class QuantizedCheckpoint {
                     long[] expect = transposed ? new long[] {target.size(1), target.size(0)} : target.shape();
                     check(rows == expect[0] && cols == expect[1], path, name, rows + " × " + cols, expect[0] + " × " + expect[1]);
                     check(bs > 0 && cols % bs == 0, path, name + " block size", bs, "a divisor of " + cols);
+                    check((long) rows * cols * (1 + 4.0 / bs) <= in.available(), path, name + " size", rows + " × " + cols,
+                        "at most what is left of the file (" + in.available() + " bytes)");
                     byte[] q = new byte[rows * cols];
                     in.readFully(q);
                     float[] s = new float[rows * cols / bs];
