@@ -13,13 +13,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient-based head importance (Michel et al. 2019, https://arxiv.org/abs/1905.10650, Eq. 2):
+ * Gradient-based head importance (Michel et al. 2019, https://arxiv.org/abs/1905.10650), their head importance score:
  * with a gate ξ_h on every head, MultiHead(X) = Σ_h ξ_h · Att_h(X) (the head's slice of W_O applied),
  *
  * <pre>I_h = E_x | ∂L(x) / ∂ξ_h |   at ξ = 1</pre>
  * Scaling head h's rows of W_O by ξ_h is the same gate, so by the chain rule
  * ∂L/∂ξ_h = Σ_{r ∈ rows(h)} Σ_j W_O[r, j] · ∂L/∂W_O[r, j]: one ordinary backward pass gives every head's
- * score. Scores are then divided by their layer's L2 norm (Michel et al., Section 4.2).
+ * score. Scores are then divided by their layer's L2 norm, as Michel et al. do.
  * The expectation is taken over batches (one |·| per batch, not per example).
  */
 public final class HeadImportance {

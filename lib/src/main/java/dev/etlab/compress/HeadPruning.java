@@ -54,7 +54,7 @@ public final class HeadPruning {
 
     /**
      * Prunes the {@code count} heads of lowest importance over all layers together (Michel et al.,
-     * Section 4.2: global ranking of normalised scores), skipping a head that is the last one left in
+     * a global ranking of normalised scores), skipping a head that is the last one left in
      * its layer.
      *
      * @param importance {@code [layer][head]} scores, e.g. {@link HeadImportance#scores}
