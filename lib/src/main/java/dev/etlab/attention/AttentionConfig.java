@@ -6,7 +6,8 @@ package dev.etlab.attention;
  * plus its case here and in {@link AttentionRegistry}.
  */
 public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config,
-    Longformer.Config, SparseTransformer.Config, LogSparse.Config, ExactTiledAttention.Config {
+    Longformer.Config, SparseTransformer.Config, LogSparse.Config, ExactTiledAttention.Config,
+    LshAttention.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();
@@ -19,6 +20,14 @@ public sealed interface AttentionConfig permits StandardAttention.Config, DenseM
     /** Whether the mechanism has a bidirectional (encoder) form; causal-only mechanisms say false. */
     default boolean supportsBidirectional() {
         return true;
+    }
+
+    /**
+     * Whether the mechanism needs values while it runs (it hashes or sorts its inputs), so it runs on
+     * the eager engines only: the training tape and {@code NdOps}, not a SameDiff graph.
+     */
+    default boolean needsEagerEngine() {
+        return false;
     }
 
     /** Builds the layer; throws if the dims ask for something the mechanism cannot do. */

@@ -28,7 +28,10 @@ public final class AttentionRegistry {
             new Entry("sparse transformer", "fixed factorized attention, blocks of l = ⌈√n⌉ plus c = 2 summary positions of every block, "
                 + "O(n√n) (Child et al. 2019)", SparseTransformer.Config.fixedSqrtLength(2)),
             new Entry("logsparse", "causal: window + keys at distances 2^m, conv queries/keys (k = 3), O(T·log T) (Li et al. 2019)",
-                LogSparse.Config.of(1, 3)));
+                LogSparse.Config.of(1, 3)),
+            // chunks of 4 and 4 buckets: several chunks per round even in the 16-token contract tests; tasks size their own
+            new Entry("lsh", "Reformer: shared-QK attention within angular-LSH buckets, sorted and chunked (c = 4, b = 4, 2 rounds), "
+                + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)));
     }
 
     public static Entry get(String kind) {

@@ -30,10 +30,16 @@ public abstract class MultiHeadAttention implements Attention {
     public final void declare(ParamStore store, String prefix) {
         int d = dims.dModel();
         for (String w : new String[] {"wq", "wk", "wv", "wo"}) {
+            if (w.equals("wk") && sharesQueryKey()) continue;
             store.declare(prefix + w, Init.xavier(), d, d);
             store.declare(prefix + "b" + w.charAt(1), Init.zeros(), d);
         }
         declareExtra(store, prefix);
+    }
+
+    /** True when keys come from the query projection (the Reformer's shared-QK): then no W_K, b_K are declared. */
+    protected boolean sharesQueryKey() {
+        return false;
     }
 
     /** Parameters beyond the four projections; none by default. */

@@ -5,6 +5,7 @@ import dev.etlab.attention.DenseMaskAttention;
 import dev.etlab.attention.ExactTiledAttention;
 import dev.etlab.attention.Linformer;
 import dev.etlab.attention.LogSparse;
+import dev.etlab.attention.LshAttention;
 import dev.etlab.attention.Longformer;
 import dev.etlab.attention.Performer;
 import dev.etlab.attention.SparseTransformer;
@@ -27,7 +28,8 @@ import java.util.Map;
  * {@code --suite linear}: standard, Performer (FAVOR+, m = 64), Linformer (k = 128, the paper's Table 3).
  * {@code --suite sparse}: standard, Longformer (w = 64 each side + a global [CLS]), Sparse Transformer
  * strided and fixed (l = ⌈√n⌉, causal), LogSparse (causal, k = 3), and the dense masks of
- * Longformer, strided and LogSparse. Every other option is {@link BenchmarkMain}'s ({@code --attention}
+ * Longformer, strided and LogSparse. {@code --suite reformer}: standard and exact tiled (causal) beside LSH
+ * attention with chunks of 64, 32 buckets, 1, 2 and 4 rounds. Every other option is {@link BenchmarkMain}'s ({@code --attention}
  * and {@code --label} excepted); default lengths 1024 … 32768.
  */
 public final class SuiteMain {
@@ -58,7 +60,14 @@ public final class SuiteMain {
             new Member("sparse fixed", SparseTransformer.Config.fixedSqrtLength(2), true),
             new Member("sparse strided (dense mask)", new DenseMaskAttention.Config(SparseTransformer.Config.stridedSqrtLength()), true),
             new Member("logsparse k=3", LogSparse.Config.of(1, 3), true),
-            new Member("logsparse k=3 (dense mask)", new DenseMaskAttention.Config(LogSparse.Config.of(1, 3)), true)));
+            new Member("logsparse k=3 (dense mask)", new DenseMaskAttention.Config(LogSparse.Config.of(1, 3)), true)),
+        // notebook 06: LSH at the paper's chunk of 64 (cost O(T·c) per round whatever b; b = 32 buckets) and 1, 2, 4 rounds, causal (an LM)
+        "reformer", List.of(
+            new Member("standard", new StandardAttention.Config(), true),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), true),
+            new Member("lsh 1 round", LshAttention.Config.of(32, 1, 64), true),
+            new Member("lsh 2 rounds", LshAttention.Config.of(32, 2, 64), true),
+            new Member("lsh 4 rounds", LshAttention.Config.of(32, 4, 64), true)));
 
     public static void main(String[] args) {
         String suite = null;

@@ -21,9 +21,15 @@ import dev.etlab.attention.StandardAttention;
  * @param positions  how positions are encoded
  * @param pooling    how a classifier pools states (ignored by a language model)
  * @param attention  the attention mechanism and its parameters
+ * @param reversible reversible residual blocks (the Reformer's, Section 3): y1 = x1 + Attn(x2), y2 = x2 + FFN(y1), with the
+ *                   input copied to both streams and their mean fed to the final LayerNorm; trained with activations
+ *                   recomputed from outputs, so activation memory does not grow with depth. False: the ordinary pre-LN blocks.
+ * @param feedForwardChunks the feed-forward layer runs on this many slices of the sequence, one at a time (the Reformer's
+ *                   chunked feed-forward, Section 3): the same result, a 1/chunks peak for its hidden activations. 1: no chunking.
  */
 public record ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, int layers, int heads, int dModel,
-                          int dFf, double dropout, Positions positions, Pooling pooling, AttentionConfig attention) {
+                          int dFf, double dropout, Positions positions, Pooling pooling, AttentionConfig attention,
+                          boolean reversible, int feedForwardChunks) {
 
     public ModelConfig {
         Check.arg(head != null, "head", null, "CAUSAL_LM or CLASSIFIER");
@@ -45,6 +51,14 @@ public record ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, 
         Check.arg(head.causal() || attention.supportsBidirectional(), "attention", attention.kind(),
             "a mechanism with a bidirectional form for a " + head + " model (" + attention.kind() + " is causal only)");
         attentionDims(heads, dModel, maxLen, head); // validates heads and dModel
+        Check.arg(feedForwardChunks >= 1 && feedForwardChunks <= maxLen, "feedForwardChunks", feedForwardChunks,
+            "1 (no chunking) up to maxLen = " + maxLen + " slices of the sequence");
+    }
+
+    /** Ordinary (non-reversible) blocks, feed-forward in one piece. */
+    public ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, int layers, int heads, int dModel,
+                       int dFf, double dropout, Positions positions, Pooling pooling, AttentionConfig attention) {
+        this(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, false, 1);
     }
 
     private static AttentionDims attentionDims(int heads, int dModel, int maxLen, Head head) {
@@ -68,30 +82,39 @@ public record ModelConfig(Head head, int vocabSize, int numClasses, int maxLen, 
     }
 
     public ModelConfig withLayers(int layers) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withWidth(int dModel, int heads, int dFf) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withDropout(double dropout) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withPositions(Positions positions) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withPooling(Pooling pooling) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withAttention(AttentionConfig attention) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
     }
 
     public ModelConfig withMaxLen(int maxLen) {
-        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention);
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
+    }
+
+    /** Reversible residual blocks (true) or ordinary ones; see {@link #reversible()}. */
+    public ModelConfig withReversible(boolean reversible) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, feedForwardChunks);
+    }
+
+    public ModelConfig withFeedForwardChunks(int chunks) {
+        return new ModelConfig(head, vocabSize, numClasses, maxLen, layers, heads, dModel, dFf, dropout, positions, pooling, attention, reversible, chunks);
     }
 }

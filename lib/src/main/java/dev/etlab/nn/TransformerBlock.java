@@ -25,6 +25,27 @@ public record TransformerBlock(String prefix, Attention attention, FeedForward f
         ffn.declare(store);
     }
 
+    /**
+     * This block as a reversible one (Kitaev et al. 2020, Section 3): F = Dropout(Attention(LN1(·))),
+     * G = Dropout(FFN(LN2(·))), so y1 = x1 + F(x2), y2 = x2 + G(y1).
+     */
+    public <P> ReversibleStack.Block reversible(P keyPadding) {
+        ReversibleStack.Sublayer f = new ReversibleStack.Sublayer() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> T apply(Ops<T> ops, T x) {
+                return ops.dropout(attention.apply(ops, attentionPrefix(), ln1().apply(ops, x), (T) keyPadding), dropout);
+            }
+        };
+        ReversibleStack.Sublayer g = new ReversibleStack.Sublayer() {
+            @Override
+            public <T> T apply(Ops<T> ops, T x) {
+                return ops.dropout(ffn.apply(ops, ln2().apply(ops, x)), dropout);
+            }
+        };
+        return new ReversibleStack.Block(f, g);
+    }
+
     /** x (B, T, D) → (B, T, D). */
     public <T> T apply(Ops<T> ops, T x, T keyPadding) {
         T attended = attention.apply(ops, attentionPrefix(), ln1().apply(ops, x), keyPadding);

@@ -23,6 +23,8 @@ public final class TransformerModel {
     private final Embedding embedding;
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNorm finalNorm;
+    /** Tests switch this off to train a reversible model with every activation kept, the reference its recompute must match. */
+    boolean recomputeReversible = true;
 
     private TransformerModel(ModelConfig config, ParamStore params) {
         this.config = config;
@@ -31,7 +33,7 @@ public final class TransformerModel {
         for (int i = 0; i < config.layers(); i++) {
             String p = "blocks." + i + ".";
             Attention attention = config.attention().build(config.attentionDims());
-            blocks.add(new TransformerBlock(p, attention, new FeedForward(p + "ffn.", config.dModel(), config.dFf()), config.dropout()));
+            blocks.add(new TransformerBlock(p, attention, new FeedForward(p + "ffn.", config.dModel(), config.dFf(), config.feedForwardChunks()), config.dropout()));
         }
         this.finalNorm = new LayerNorm("final_norm.", config.dModel());
         embedding.declare(params);
@@ -68,7 +70,14 @@ public final class TransformerModel {
     public <T> T logits(Ops<T> ops, T tokens, T padMask) {
         T x = embedding.apply(ops, tokens);                              // (B, T, D)
         x = ops.dropout(config.positions().apply(ops, "pos.", x), config.dropout());
-        for (TransformerBlock block : blocks) x = block.apply(ops, x, padMask);
+        if (config.reversible()) {
+            // both streams start as the embedding; their mean goes on (reformer-pytorch averages them too)
+            List<T> streams = new ReversibleStack(blocks.stream().map(b -> b.reversible(padMask)).toList(), recomputeReversible)
+                .apply(ops, x, x);
+            x = ops.mul(ops.add(streams.get(0), streams.get(1)), 0.5);
+        } else {
+            for (TransformerBlock block : blocks) x = block.apply(ops, x, padMask);
+        }
         x = finalNorm.apply(ops, x);
         if (config.head() == Head.CLASSIFIER) x = pool(ops, x, padMask); // (B, D)
         return ops.linear(x, ops.param("head.w"), ops.param("head.b"));

@@ -110,6 +110,21 @@ public interface Ops<T> {
     /** Identity forward, no gradient backward. */
     T stopGradient(T a);
 
+    /**
+     * The current value of {@code x}, for decisions that get no gradient (LSH buckets, say). Eager
+     * engines only ({@link NdOps}, {@link TapeOps}); a graph ({@link SdOps}) has no values while it
+     * is built and throws {@link EagerOnlyException}.
+     */
+    INDArray value(T x);
+
+    /**
+     * Rows picked by index, per leading item: {@code a} (N, L, X...) and integer {@code index} (N, M)
+     * with values in [0, L) → (N, M, X...), out[n, m] = a[n, index[n, m]]. The gradient is summed back
+     * into the rows picked (a row picked twice gets both). Eager engines only: SameDiff's gather
+     * backward is broken in ND4J 1.0.0-M2.1, so {@link SdOps} throws {@link EagerOnlyException}.
+     */
+    T gatherRows(T a, INDArray index);
+
     /** Running sum along an axis; exclusive: position i holds the sum of positions before i. */
     T cumsum(T a, int axis, boolean exclusive);
 

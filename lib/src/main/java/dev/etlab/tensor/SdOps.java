@@ -239,6 +239,16 @@ public final class SdOps implements Ops<SDVariable> {
     }
 
     @Override
+    public INDArray value(SDVariable x) {
+        throw new EagerOnlyException("value(" + x.name() + ")");
+    }
+
+    @Override
+    public SDVariable gatherRows(SDVariable a, INDArray index) {
+        throw new EagerOnlyException("gatherRows(" + a.name() + ")");
+    }
+
+    @Override
     public SDVariable stopGradient(SDVariable a) {
         return same(a, new org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient(sd, a).outputVariable());
     }

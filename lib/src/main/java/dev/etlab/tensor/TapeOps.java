@@ -125,6 +125,24 @@ public final class TapeOps implements Ops<Var> {
     /** Number of operations on the tape (for tests and profiling). */
     public int tapeLength() { return tape.size(); }
 
+    /**
+     * Bytes of the activations this tape keeps for its backward pass: the values of every recorded
+     * operation's outputs, each buffer once (views share their buffer). What a reversible stack or a
+     * checkpoint saves shows here exactly, where a process's peak memory also depends on when the
+     * garbage collector frees ND4J's buffers. Constants and parameters are not counted.
+     */
+    public long keptBytes() {
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long bytes = 0;
+        for (Node node : tape) {
+            for (Var v : node.outputs()) {
+                org.nd4j.linalg.api.buffer.DataBuffer buffer = v.value().data();
+                if (seen.add(buffer)) bytes += buffer.length() * buffer.getElementSize();
+            }
+        }
+        return bytes;
+    }
+
     /** Back-propagates d loss / d loss = 1 from a scalar (or one-element) loss. */
     public void backward(Var loss) {
         dev.etlab.Check.arg(loss.value().length() == 1, "loss", Arrays.toString(loss.shape()), "a one-element tensor");
@@ -530,6 +548,37 @@ public final class TapeOps implements Ops<Var> {
     }
 
     @Override public Var stopGradient(Var a) { return new Var(a.value(), false); }
+    @Override public INDArray value(Var x) { return x.value(); }
+
+    @Override
+    public Var gatherRows(Var a, INDArray index) {
+        long[] s = a.shape();
+        INDArray out = nd.gatherRows(a.value(), index);
+        return unary(a, out, g -> scatterRows(g, NdOps.flatRows(index, s[1]), s));
+    }
+
+    /**
+     * The backward of {@link #gatherRows}: g (N, M, X...) summed into rows of a zero (N, L, X...).
+     * No scatter op (ND4J's is unreliable on duplicates): each source row lists the rows of g that
+     * came from it, padded to the largest count with a row of zeros, and one pullRows + sum adds them.
+     */
+    private static INDArray scatterRows(INDArray g, int[] flat, long[] shape) {
+        long width = g.length() / ((long) flat.length);
+        int sources = (int) (shape[0] * shape[1]);
+        int[] count = new int[sources];
+        for (int f : flat) count[f]++;
+        int most = 0;
+        for (int c : count) most = Math.max(most, c);
+        if (most == 0) return Nd4j.zeros(g.dataType(), shape);
+        int zeroRow = flat.length;
+        int[] table = new int[sources * most];
+        java.util.Arrays.fill(table, zeroRow);
+        int[] filled = new int[sources];
+        for (int i = 0; i < flat.length; i++) table[flat[i] * most + filled[flat[i]]++] = i;
+        INDArray rows = Nd4j.concat(0, g.dup('c').reshape('c', flat.length, width), Nd4j.zeros(g.dataType(), 1, width));
+        INDArray summed = Nd4j.pullRows(rows, 1, table).reshape('c', sources, most, width).sum(1);
+        return summed.reshape('c', shape);
+    }
 
     @Override
     public Var cumsum(Var a, int axis, boolean exclusive) {

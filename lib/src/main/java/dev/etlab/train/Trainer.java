@@ -95,7 +95,7 @@ public final class Trainer {
 
     /** One optimisation step on a batch; returns {loss, accuracy} of the batch before the update. */
     private double[] trainStep(Batch batch) {
-        return StepMemory.run("etlab-train-step", () -> { // every array of the step in one reused workspace
+        java.util.function.Supplier<double[]> work = () -> {
             Step s = forwardBackward(batch);
             Map<String, INDArray> grads = s.gradients();
             Check.arg(Double.isFinite(s.loss()), "training loss at step " + step, s.loss(), "a finite number (lower the learning rate?)");
@@ -103,7 +103,10 @@ public final class Trainer {
             AdamW.clipGlobalNorm(grads, config.clipNorm());
             optimizer.step(grads, config.learningRateAt(step));
             return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
-        });
+        };
+        // Every array of the step in one reused workspace, which keeps them all until the step ends: right for
+        // ordinary blocks (faster), wrong for reversible ones, whose point is to drop activations as they go.
+        return model.config().reversible() ? work.get() : StepMemory.run("etlab-train-step", work);
     }
 
     /** Loss, logits and parameter gradients of one batch, with this step's dropout masks. */

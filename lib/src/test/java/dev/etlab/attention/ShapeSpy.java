@@ -58,6 +58,8 @@ final class ShapeSpy<T> implements Ops<T> {
     @Override public T slice(T a, int axis, long from, long to) { return seen(inner.slice(a, axis, from, to)); }
     @Override public T oneHot(T indices, int depth) { return seen(inner.oneHot(indices, depth)); }
     @Override public T stopGradient(T a) { return seen(inner.stopGradient(a)); }
+    @Override public INDArray value(T x) { return inner.value(x); }
+    @Override public T gatherRows(T a, INDArray index) { return seen(inner.gatherRows(a, index)); }
     @Override public T cumsum(T a, int axis, boolean exclusive) { return seen(inner.cumsum(a, axis, exclusive)); }
     @Override public T dropout(T a, double p) { return seen(inner.dropout(a, p)); }
 }

@@ -159,4 +159,18 @@ class SyntheticTasksTest {
         assertEquals("split = TRAIN: expected VALIDATION or TEST (training batches come from trainBatch)",
             assertThrows(IllegalArgumentException.class, () -> CopyTask.copy(8, 1).heldOut(Split.TRAIN, 4)).getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void duplicationTaskWritesZeroWZeroWAndScoresOnlyTheSecondCopy() {
+        DuplicationTask task = new DuplicationTask(10, 20, 3);
+        Batch b = task.trainBatch(2, 0);
+        int[] tok = b.tokens().getRow(0).toIntVector(), tgt = b.targets().getRow(0).toIntVector();
+        assertEquals(DuplicationTask.ZERO, tok[0]);
+        assertEquals(DuplicationTask.ZERO, tok[5]);
+        for (int i = 1; i < 5; i++) assertEquals(tok[i], i + 5 < 10 ? tok[i + 5] : tgt[9], "second copy equals the first at " + i);
+        for (int i = 0; i < 9; i++) assertEquals(tok[i + 1], tgt[i], "targets are the inputs shifted by one");
+        float[] loss = b.lossMask().getRow(0).toFloatVector();
+        for (int i = 0; i < 10; i++) assertEquals(i >= 5 && i < 9 ? 1f : 0f, loss[i], "loss counts the predictions of the second w: " + i);
+        assertThrows(IllegalArgumentException.class, () -> new DuplicationTask(9, 4, 1));
+    }
 }

@@ -67,4 +67,31 @@ class TapeOpsTest {
         tape.checkpoint(BLOCK, tape.leaf(TestData.normal(1, DataType.DOUBLE, 1, 3, D)));
         assertEquals(1, tape.tapeLength());
     }
+
+    @Test
+    void gatheredRowsSendTheirGradientsBackSummedWhenPickedTwiceAndZeroWhenNotPicked() {
+        ParamStore p = new ParamStore(DataType.DOUBLE, 4);
+        // rows of item 0: 2 picked twice, 0 never; item 1: a permutation
+        INDArray index = org.nd4j.linalg.factory.Nd4j.createFromArray(new int[][] {{2, 1, 2, 3, 2}, {3, 0, 2, 1, 0}});
+        INDArray x = dev.etlab.TestData.normal(5, DataType.DOUBLE, 2, 4, 3);
+        NdOps nd = NdOps.of(p, DataType.DOUBLE);
+        INDArray picked = nd.gatherRows(x, index);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {2, 5, 3}, picked.shape());
+        org.junit.jupiter.api.Assertions.assertEquals(x.getDouble(1, 3, 2), picked.getDouble(1, 0, 2));
+        org.junit.jupiter.api.Assertions.assertEquals(x.getDouble(0, 2, 1), picked.getDouble(0, 4, 1));
+        dev.etlab.nn.GradientCheck.Result r = new dev.etlab.nn.GradientCheck().eagerOnly().check(p, x, new dev.etlab.nn.GradientCheck.Fn() {
+            @Override
+            public <T> T apply(Ops<T> ops, T in) {
+                return ops.square(ops.gatherRows(in, index));
+            }
+        }, 6);
+        org.junit.jupiter.api.Assertions.assertTrue(r.passed() && r.checked() == 12, r.toString());
+        TapeOps tape = TapeOps.of(p, DataType.DOUBLE);
+        Var xv = tape.leaf(x);
+        tape.backward(tape.sum(tape.gatherRows(xv, index), false));
+        org.junit.jupiter.api.Assertions.assertEquals(3.0, xv.grad().getDouble(0, 2, 0), "row picked three times");
+        org.junit.jupiter.api.Assertions.assertEquals(0.0, xv.grad().getDouble(0, 0, 1), "row never picked");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> nd.gatherRows(x, org.nd4j.linalg.factory.Nd4j.createFromArray(new int[][] {{4}, {0}})));
+    }
 }
