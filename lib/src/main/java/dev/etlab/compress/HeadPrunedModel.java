@@ -38,7 +38,7 @@ public final class HeadPrunedModel {
             String p = "blocks." + l + ".";
             int h = countKept(keep[l]);
             var attention = config.attention().build(new AttentionDims(h * dh, h, config.maxLen(), config.head().causal()));
-            blocks.add(new TransformerBlock(p, attention, new FeedForward(p + "ffn.", config.dModel(), config.dFf()), 0.0));
+            blocks.add(new TransformerBlock(p, attention, new FeedForward(p + "ffn.", config.dModel(), config.dFf(), config.feedForwardChunks()), 0.0));
         }
     }
 
@@ -47,6 +47,7 @@ public final class HeadPrunedModel {
         HeadPruning.checkKeep(model, keep);
         ModelConfig c = model.config();
         Check.arg(c.head() == Head.CAUSAL_LM, "model head", c.head(), "CAUSAL_LM (head pruning's physical removal is built for language models)");
+        Check.arg(!c.reversible(), "model reversible", true, "false (head pruning's physical removal runs ordinary residual blocks)");
         for (String name : model.params().all().keySet()) {
             Check.arg(!name.matches("blocks\\.\\d+\\.attn\\..*") || name.matches("blocks\\.\\d+\\.attn\\.[wb][qkvo]"), "model attention",
                 c.attention().kind() + " (with parameter " + name + ")",

@@ -105,6 +105,8 @@ public final class Int8Ops implements Ops<INDArray> {
     @Override public INDArray slice(INDArray a, int axis, long from, long to) { return nd.slice(a, axis, from, to); }
     @Override public INDArray oneHot(INDArray indices, int depth) { return nd.oneHot(indices, depth); }
     @Override public INDArray stopGradient(INDArray a) { return nd.stopGradient(a); }
+    @Override public INDArray value(INDArray x) { return nd.value(x); }
+    @Override public INDArray gatherRows(INDArray a, INDArray index) { return nd.gatherRows(a, index); }
     @Override public INDArray cumsum(INDArray a, int axis, boolean exclusive) { return nd.cumsum(a, axis, exclusive); }
     @Override public INDArray dropout(INDArray a, double p) { return nd.dropout(a, p); }
 }

@@ -109,6 +109,9 @@ class HeadPruningTest {
         TransformerModel logSparse = TransformerModel.create(config.withAttention(dev.etlab.attention.LogSparse.Config.of(2, 3)), 1);
         var e = assertThrows(IllegalArgumentException.class, () -> HeadPrunedModel.of(logSparse, all(2, 4)));
         assertTrue(e.getMessage().startsWith("model attention = logsparse (with parameter blocks.0.attn.wq_taps"), e.getMessage());
+        TransformerModel reversible = TransformerModel.create(config.withReversible(true), 1);
+        assertEquals("model reversible = true: expected false (head pruning's physical removal runs ordinary residual blocks)",
+            assertThrows(IllegalArgumentException.class, () -> HeadPrunedModel.of(reversible, all(2, 4))).getMessage());
         assertEquals("keep = 1 layers: expected 2 layers, one row per layer",
             assertThrows(IllegalArgumentException.class, () -> HeadPruning.mask(model, new boolean[][] {{true}})).getMessage());
     }
