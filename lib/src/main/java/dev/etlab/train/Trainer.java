@@ -33,6 +33,7 @@ public final class Trainer {
     private final TrainConfig config;
     private final AdamW optimizer;
     private final Random dropoutRng;
+    private java.util.function.Consumer<Map<String, INDArray>> gradientHook = grads -> {};
     private int step;
 
     public Trainer(TransformerModel model, Task task, TrainConfig config) {
@@ -50,6 +51,16 @@ public final class Trainer {
 
     public TransformerModel model() { return model; }
     public TrainConfig config() { return config; }
+
+    /**
+     * Calls {@code hook} with every step's gradients (name → gradient, modifiable in place) before
+     * clipping and the update: a pruning mask keeps pruned weights at zero this way. Returns this trainer.
+     */
+    public Trainer onGradients(java.util.function.Consumer<Map<String, INDArray>> hook) {
+        Check.arg(hook != null, "hook", null, "a consumer of the step's gradients");
+        this.gradientHook = hook;
+        return this;
+    }
 
     /** Trains for {@link TrainConfig#steps} steps, labelled with the attention kind. */
     public History fit() {
@@ -88,6 +99,7 @@ public final class Trainer {
             Step s = forwardBackward(batch);
             Map<String, INDArray> grads = s.gradients();
             Check.arg(Double.isFinite(s.loss()), "training loss at step " + step, s.loss(), "a finite number (lower the learning rate?)");
+            gradientHook.accept(grads);
             AdamW.clipGlobalNorm(grads, config.clipNorm());
             optimizer.step(grads, config.learningRateAt(step));
             return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
