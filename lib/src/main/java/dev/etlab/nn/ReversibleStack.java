@@ -75,30 +75,52 @@ public final class ReversibleStack {
         for (int i = 0; i < n; i++) {                          // forward, keeping nothing
             seedF[i] = tape.drawSeed();
             seedG[i] = tape.drawSeed();
-            y1 = y1.add(blocks.get(i).f().apply(tape.nested(new java.util.Random(seedF[i]), false), tape.constant(y2)).value());
-            y2 = y2.add(blocks.get(i).g().apply(tape.nested(new java.util.Random(seedG[i]), false), tape.constant(y1)).value());
+            Block blk = blocks.get(i);
+            long sf = seedF[i], sg = seedG[i];
+            INDArray a = y1, b = y2;
+            INDArray[] out = inBlockMemory(() -> {
+                INDArray na = a.add(blk.f().apply(tape.nested(new java.util.Random(sf), false), tape.constant(b)).value());
+                INDArray nb = b.add(blk.g().apply(tape.nested(new java.util.Random(sg), false), tape.constant(na)).value());
+                return new INDArray[] {na, nb};
+            });
+            y1 = out[0];
+            y2 = out[1];
         }
         INDArray[] outputs = {y1, y2};
         return List.of(tape.custom(new Var[] {x1, x2}, outputs, grads -> {
-            INDArray a = outputs[0], b = outputs[1], da = grads[0], db = grads[1];
+            INDArray[] state = {outputs[0], outputs[1], grads[0], grads[1]};   // y1, y2, dy1, dy2 of the block above
             for (int i = n - 1; i >= 0; i--) {
                 Block blk = blocks.get(i);
-                // y2 = x2 + G(y1): rebuild x2, and add G's path to dy1
-                INDArray[] gOut = new INDArray[1];
-                INDArray dThroughG = tape.recompute((t, in) -> keep(gOut, blk.g().apply(t, in[0])), seedG[i], new INDArray[] {a}, db)[0];
-                INDArray x2v = b.sub(gOut[0]);
-                INDArray dy1 = da.add(dThroughG);
-                // y1 = x1 + F(x2): rebuild x1, and add F's path to dx2
-                INDArray[] fOut = new INDArray[1];
-                INDArray dThroughF = tape.recompute((t, in) -> keep(fOut, blk.f().apply(t, in[0])), seedF[i], new INDArray[] {x2v}, dy1)[0];
-                INDArray x1v = a.sub(fOut[0]);
-                db = db.add(dThroughF);
-                da = dy1;
-                a = x1v;
-                b = x2v;
+                long sf = seedF[i], sg = seedG[i];
+                INDArray a = state[0], b = state[1], da = state[2], db = state[3];
+                state = inBlockMemory(() -> {
+                    // y2 = x2 + G(y1): rebuild x2, and add G's path to dy1
+                    INDArray[] gOut = new INDArray[1];
+                    INDArray dThroughG = tape.recompute((t, in) -> keep(gOut, blk.g().apply(t, in[0])), sg, new INDArray[] {a}, db)[0];
+                    INDArray x2v = b.sub(gOut[0]);
+                    INDArray dy1 = da.add(dThroughG);
+                    // y1 = x1 + F(x2): rebuild x1, and add F's path to dx2
+                    INDArray[] fOut = new INDArray[1];
+                    INDArray dThroughF = tape.recompute((t, in) -> keep(fOut, blk.f().apply(t, in[0])), sf, new INDArray[] {x2v}, dy1)[0];
+                    return new INDArray[] {a.sub(fOut[0]), x2v, dy1, db.add(dThroughF)};
+                });
             }
-            return new INDArray[] {da, db};
+            return new INDArray[] {state[2], state[3]};
         }));
+    }
+
+    /**
+     * Runs one block's work in a workspace of its own, reset after every block, and copies the
+     * results out: one block's activations exist at a time, freed when the block is done rather
+     * than whenever the garbage collector gets to them. (Parameter gradients made inside are
+     * copied out by the tape, {@link Var}.)
+     */
+    private static INDArray[] inBlockMemory(java.util.function.Supplier<INDArray[]> work) {
+        return dev.etlab.tensor.StepMemory.run(Var.BLOCK_WORKSPACE, () -> {
+            INDArray[] out = work.get();
+            for (int i = 0; i < out.length; i++) out[i] = out[i].detach();
+            return out;
+        });
     }
 
     private static Var keep(INDArray[] slot, Var out) {

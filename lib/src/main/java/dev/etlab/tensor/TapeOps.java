@@ -265,7 +265,7 @@ public final class TapeOps implements Ops<Var> {
     public Var param(String name) {
         Var v = paramVars.get(name);
         if (v == null) {
-            v = new Var(params.get(name), trainable.test(name));
+            v = new Var(params.get(name), trainable.test(name), true);
             paramVars.put(name, v);
         }
         return v;

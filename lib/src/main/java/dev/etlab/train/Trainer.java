@@ -104,9 +104,8 @@ public final class Trainer {
             optimizer.step(grads, config.learningRateAt(step));
             return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
         };
-        // Every array of the step in one reused workspace, which keeps them all until the step ends: right for
-        // ordinary blocks (faster), wrong for reversible ones, whose point is to drop activations as they go.
-        return model.config().reversible() ? work.get() : StepMemory.run("etlab-train-step", work);
+        // every array of the step in one reused workspace; a reversible stack runs each block in a workspace of its own
+        return StepMemory.run("etlab-train-step", work);
     }
 
     /** Loss, logits and parameter gradients of one batch, with this step's dropout masks. */

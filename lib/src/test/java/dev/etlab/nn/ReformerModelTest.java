@@ -123,4 +123,19 @@ class ReformerModelTest {
             () -> config(new StandardAttention.Config(), 2).withFeedForwardChunks(0));
         assertTrue(e.getMessage().contains("feedForwardChunks") && e.getMessage().contains("0"), e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void theTrainerTrainsAReversibleModelAsItTrainsTheSameModelKeepingActivations() {
+        // the trainer's step workspace with a block workspace nested in it: gradients must survive the blocks
+        var task = new dev.etlab.data.DuplicationTask(T, 6, 1);
+        ModelConfig c = task.smallModel().withWidth(16, 2, 32).withLayers(3).withReversible(true).withDropout(0.1)
+            .withAttention(LshAttention.Config.of(4, 2, 4));
+        var cfg = dev.etlab.train.TrainConfig.defaults().withSteps(5).withBatchSize(4).withWarmup(1);
+        TransformerModel keep = TransformerModel.create(c, 3);
+        keep.recomputeReversible = false;
+        double[] a = new dev.etlab.train.Trainer(TransformerModel.create(c, 3), task, cfg).fit().column(dev.etlab.train.History.LOSS);
+        double[] b = new dev.etlab.train.Trainer(keep, task, cfg).fit().column(dev.etlab.train.History.LOSS);
+        for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-4 * Math.max(1, Math.abs(b[i])), "loss at step " + (i + 1));
+        assertTrue(a[a.length - 1] != a[0], "the parameters moved");
+    }
 }
