@@ -1,0 +1,261 @@
+package dev.etlab.attention;
+
+import dev.etlab.Check;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.ParamSource;
+import dev.etlab.tensor.Var;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adaptive attention span: each head learns how far back it looks. Sukhbaatar, Grave, Bojanowski
+ * and Joulin 2019, "Adaptive Attention Span in Transformers", https://arxiv.org/abs/1905.07799
+ *
+ * <pre>
+ * m_z(x) = min(max((R + z·S − x)/R, 0), 1)        soft mask of a key x positions back, 0 ≤ x &lt; S   (Section 3.2)
+ * a_tr   = m_z(t − r)·e^{s_tr} / Σ_q m_z(t − q)·e^{s_tq}                                             (Eq. 3)
+ * L      = NLL + coef · S · mean(z)                 per layer, z ∈ [0, 1] clamped after each step     (Section 3.2)
+ * </pre>
+ * Causal only (a character language model mechanism): query t sees keys t − S + 1 … t. One learnable
+ * z per head (parameter {@code z}, shape (H)), S the maximum span, R the ramp. The mask multiplies the
+ * attention weights after the softmax, which are then renormalised, as in the reference implementation;
+ * that is Eq. 3, since the softmax's own normaliser cancels. (The reference adds 1e-8 to the renormaliser;
+ * we do not: it would make the result depend on which keys the softmax ran over, trimmed or not, by up to
+ * 1e-8 / Σ p·m. No row sums to 0: m(0) = 1 for z ≥ 0, and z is clamped to [0, 1] after every step.)
+ *
+ * <p>Real savings: keys are trimmed to the longest current span, the {@link #window} L = ⌊max_h z_h·S + R⌋ + 1
+ * rounded up to a multiple of {@code trimMultiple} (at most S): every key with a non-zero mask is inside it,
+ * ramp included, so trimming changes nothing but the cost. Queries are cut into blocks of L; each block
+ * attends to its own block and the one before — a (L × 2L) score block per L queries, O(T·L) time and
+ * memory, never a (T × T) matrix. The trim length is read from z's current value when the ops are eager
+ * ({@code NdOps}, the training tape); a SameDiff graph, built once and run with changing weights, uses the
+ * untrimmed window L = S, which gives the same values. The trim is a non-differentiable choice; the
+ * gradient reaches z through m_z for every key in the window. {@code denseMask} gives the naive version
+ * (a full (T × T) score matrix, masked): the tests' oracle, and the cost of not trimming.
+ */
+public final class AdaptiveSpan extends MultiHeadAttention {
+
+    /**
+     * @param maxSpan      S ≥ 1, the longest span a head may learn (keys at distance 0 … S − 1); at most maxLen
+     * @param ramp         R ≥ 1, width of the mask's linear ramp from 1 to 0 (paper: 32, Section 4.1)
+     * @param initialSpan  z at initialisation, in [0, 1] (reference implementation: 0, every head starts at span R)
+     * @param penalty      coefficient of the L1 span penalty coef · S · mean(z), ≥ 0 (reference enwik8 scripts: 5e-7)
+     * @param trimMultiple the trimmed window is rounded up to a multiple of this (≥ 1), so it changes in steps
+     * @param denseMask    true: the naive version, a full (T × T) score matrix with the soft mask (oracle, no savings)
+     */
+    public record Config(int maxSpan, int ramp, double initialSpan, double penalty, int trimMultiple, boolean denseMask)
+        implements AttentionConfig {
+        public Config {
+            Check.arg(maxSpan >= 1, "maxSpan", maxSpan, "at least 1 key (the largest span S a head may learn)");
+            Check.arg(ramp >= 1, "ramp", ramp, "at least 1 (the width R of the soft mask's ramp; the paper uses 32)");
+            Check.arg(initialSpan >= 0 && initialSpan <= 1, "initialSpan", initialSpan, "a value of z in [0, 1]");
+            Check.arg(penalty >= 0 && Double.isFinite(penalty), "penalty", penalty, "0 or a positive finite coefficient");
+            Check.arg(trimMultiple >= 1, "trimMultiple", trimMultiple, "at least 1 (1 = trim to the exact span)");
+        }
+
+        /** Max span S with the paper's ramp R = 32, z starting at 0, penalty 5e-7, trimmed to multiples of 32. */
+        public static Config of(int maxSpan) {
+            return new Config(maxSpan, 32, 0.0, 5e-7, 32, false);
+        }
+
+        public Config withRamp(int r) { return new Config(maxSpan, r, initialSpan, penalty, trimMultiple, denseMask); }
+        public Config withInitialSpan(double z) { return new Config(maxSpan, ramp, z, penalty, trimMultiple, denseMask); }
+        public Config withPenalty(double c) { return new Config(maxSpan, ramp, initialSpan, c, trimMultiple, denseMask); }
+        public Config withTrimMultiple(int m) { return new Config(maxSpan, ramp, initialSpan, penalty, m, denseMask); }
+        /** The same mechanism computed naively on the full (T × T) score matrix. */
+        public Config asDenseMask() { return new Config(maxSpan, ramp, initialSpan, penalty, trimMultiple, true); }
+
+        @Override public String kind() { return denseMask ? "adaptive-span (dense mask)" : "adaptive-span"; }
+        @Override public boolean supportsBidirectional() { return false; }
+
+        @Override
+        public Attention build(AttentionDims dims) {
+            Check.arg(dims.causal(), "causal", false, "true: adaptive span is a causal mechanism (a key x ≥ 0 positions back)");
+            Check.arg(maxSpan <= dims.maxLen(), "maxSpan", maxSpan, "at most maxLen = " + dims.maxLen());
+            return new AdaptiveSpan(this, dims);
+        }
+    }
+
+    private final Config config;
+
+    public AdaptiveSpan(Config config, AttentionDims dims) {
+        super(dims);
+        this.config = config;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    protected void declareExtra(ParamStore store, String prefix) {
+        store.declare(prefix + "z", (shape, type, rng) -> Nd4j.valueArrayOf(shape, config.initialSpan(), type), dims.heads()); // (H)
+    }
+
+    // ---- spans: read from the parameters, non-differentiable ----
+
+    /** The learned span of each head, z_h·S (z clamped to [0, 1]). */
+    public double[] spans(ParamSource params, String prefix) {
+        double[] z = params.get(prefix + "z").toDoubleVector();
+        for (int h = 0; h < z.length; h++) z[h] = clamp01(z[h]) * config.maxSpan();
+        return z;
+    }
+
+    /** The trimmed window for the current z: see {@link #window(double)}. */
+    public int window(ParamSource params, String prefix) {
+        return window(params.get(prefix + "z").maxNumber().doubleValue());
+    }
+
+    /**
+     * The number of keys each query attends to when the largest z is {@code maxZ}: L = ⌊maxZ·S + R⌋ + 1 holds
+     * every distance x with m(x) &gt; 0; rounded up to a multiple of trimMultiple; at most S.
+     */
+    public int window(double maxZ) {
+        long needed = (long) Math.floor(clamp01(maxZ) * config.maxSpan() + config.ramp()) + 1;
+        long rounded = (needed + config.trimMultiple() - 1) / config.trimMultiple() * config.trimMultiple();
+        return (int) Math.min(config.maxSpan(), rounded);
+    }
+
+    /** The penalty coef · S · mean(z), added to the training loss (Section 3.2). */
+    @Override
+    public <T> T trainingLoss(Ops<T> ops, String prefix) {
+        if (config.penalty() == 0) return null;
+        return ops.mul(ops.mean(ops.param(prefix + "z"), false, 0), config.penalty() * config.maxSpan());
+    }
+
+    /** z clamped back into [0, 1] after the optimiser's step (reference implementation: clamp_param). */
+    @Override
+    public void afterTrainingStep(ParamStore store, String prefix, int step) {
+        INDArray z = store.get(prefix + "z");
+        z.assign(Transforms.min(Transforms.max(z, 0.0, true), 1.0, false));
+    }
+
+    // ---- attention ----
+
+    @Override
+    protected <T> T attend(Ops<T> ops, String prefix, T q, T k, T v, T keyPadding) {
+        T z = ops.param(prefix + "z");                                              // (H)
+        T q0 = ops.mul(q, 1.0 / Math.sqrt(dims.headDim()));                         // (B, H, T, Dh)
+        return config.denseMask() ? attendDense(ops, prefix, z, q0, k, v, keyPadding) : attendBanded(ops, z, q0, k, v, keyPadding);
+    }
+
+    /** Blocks of c = min(L, T) queries, each against its own block and the block before: (B, H, n, c, 2c) scores. */
+    private <T> T attendBanded(Ops<T> ops, T z, T q, T k, T v, T keyPadding) {
+        long[] s = ops.shape(q);
+        long b = s[0], h = s[1], n = s[2], dh = s[3];
+        INDArray zNow = eagerValue(z);
+        int window = zNow == null ? config.maxSpan() : window(zNow.maxNumber().doubleValue()); // L
+        int c = (int) Math.min(window, n);
+        long padded = Chunks.paddedLength(n, c), blocks = padded / c;
+        int before = blocks > 1 ? 1 : 0, context = (before + 1) * c;
+        T qc = ops.reshape(Chunks.padAxis(ops, q, 2, padded - n, 0.0), b, h, blocks, c, dh);   // (B, H, n, c, Dh)
+        T kc = neighbourhood(ops, k, padded, c, before);                                         // (B, H, n, ctx, Dh)
+        T vc = neighbourhood(ops, v, padded, c, before);
+        double[][] distance = new double[c][context];                                            // x = query − key
+        for (int a = 0; a < c; a++) for (int j = 0; j < context; j++) distance[a][j] = a + before * c - j;
+        T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(hardBias(distance, window, blocks, c, before, n, ops.dataType())));
+        if (keyPadding != null) scores = ops.add(scores, paddingBias(ops, keyPadding, n, padded, c, before, distance));
+        T probs = ops.softmax(scores, -1);                                                       // (B, H, n, c, ctx)
+        T weights = renormalised(ops, ops.mul(probs, softMask(ops, z, distance, window, 5)));   // Eq. (3)
+        T out = ops.reshape(ops.matmul(weights, vc), b, h, padded, dh);                          // (B, H, T', Dh)
+        return ops.slice(out, 2, 0, n);
+    }
+
+    /** The naive version: the full (T × T) matrix, causal, with the soft mask over x = i − j. */
+    private <T> T attendDense(Ops<T> ops, String prefix, T z, T q, T k, T v, T keyPadding) {
+        int n = (int) ops.size(q, 2);
+        double[][] distance = new double[n][n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) distance[i][j] = i - j;
+        T scores = ops.add(ops.matmul(q, k, false, true), ops.constant(Masks.causalBias(n, n, ops.dataType())));
+        if (keyPadding != null) {                                 // each query keeps its own key, as on the fast path
+            scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), ops.constant(Nd4j.eye(n).rsubi(1).reshape(1, 1, n, n))));
+        }
+        T probs = ops.softmax(scores, -1);                                                       // (B, H, T, T)
+        T weights = renormalised(ops, ops.mul(probs, softMask(ops, z, distance, config.maxSpan(), 4)));
+        ops.record(prefix + "probs", weights);                                                 // the weights after mask and renormalisation
+        return ops.matmul(weights, v);                                                           // (B, H, T, Dh)
+    }
+
+    /**
+     * m_z(x) per head for a grid of distances, zero where x &lt; 0 or x ≥ {@code window}: (1, H, 1, rows, cols) for
+     * {@code rank} 5, (1, H, rows, cols) for rank 4. min(max(u, 0), 1) is written as 1 − max(1 − max(u, 0), 0).
+     */
+    private <T> T softMask(Ops<T> ops, T z, double[][] distance, int window, int rank) {
+        int rows = distance.length, cols = distance[0].length, r = config.ramp();
+        double[] offset = new double[rows * cols], inside = new double[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                double x = distance[i][j];
+                offset[i * cols + j] = (r - x) / r;                                             // (R − x)/R
+                inside[i * cols + j] = x >= 0 && x < window ? 1 : 0;
+            }
+        long[] gridShape = rank == 5 ? new long[] {1, 1, 1, rows, cols} : new long[] {1, 1, rows, cols};
+        long[] zShape = rank == 5 ? new long[] {1, dims.heads(), 1, 1, 1} : new long[] {1, dims.heads(), 1, 1};
+        T ramp = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(grid(offset, gridShape)));
+        T clamped = ops.add(ops.neg(ops.maximum(ops.add(ops.neg(ops.maximum(ramp, 0.0)), 1.0), 0.0)), 1.0);
+        return ops.mul(clamped, ops.constant(grid(inside, gridShape)));
+    }
+
+    /** w / Σ w along the keys. */
+    private static <T> T renormalised(Ops<T> ops, T w) {
+        return ops.div(w, ops.sum(w, true, -1));
+    }
+
+    /** k or v (B, H, T, Dh) → each block's keys, the block before it then its own: (B, H, n, (before + 1)·c, Dh). */
+    private static <T> T neighbourhood(Ops<T> ops, T x, long padded, int c, int before) {
+        long[] s = ops.shape(x);
+        T blocks = Chunks.blocks(ops, Chunks.padAxis(ops, x, 2, padded - s[2], 0.0), c, 1);       // (B, H, 1, n, c, Dh)
+        return ops.reshape(Chunks.withNeighbours(ops, blocks, before, 0), s[0], s[1], padded / c, (long) (before + 1) * c, s[3]);
+    }
+
+    /**
+     * (1, 1, n, c, ctx) additive mask: NEG for keys in the future, beyond the window, or before position 0
+     * (key of query a in block i, slot j: position (i − before)·c + j). Each query keeps its own key (x = 0).
+     */
+    private static INDArray hardBias(double[][] distance, int window, long blocks, int c, int before, long n, DataType type) {
+        int context = distance[0].length;
+        double[] bias = new double[Math.toIntExact(blocks * c * context)];
+        for (long i = 0; i < blocks; i++)
+            for (int a = 0; a < c; a++)
+                for (int j = 0; j < context; j++) {
+                    double x = distance[a][j];
+                    long key = (i - before) * c + j;
+                    bias[(int) ((i * c + a) * context + j)] = x >= 0 && x < window && key >= 0 ? 0 : Masks.NEG;
+                }
+        return Nd4j.create(bias, new long[] {1, 1, blocks, c, context}, DataType.DOUBLE).castTo(type);
+    }
+
+    /**
+     * (B, 1, n, c, ctx) additive mask: NEG for padding keys, except each query's own key. A padding query whose
+     * window holds only padding would otherwise keep only keys outside its window, all with m = 0: 0/0.
+     */
+    private static <T> T paddingBias(Ops<T> ops, T keyPadding, long n, long padded, int c, int before, double[][] distance) {
+        long b = ops.size(keyPadding, 0), blocks = padded / c;
+        int context = distance[0].length;
+        T valid = ops.reshape(Chunks.padAxis(ops, keyPadding, 1, padded - n, 0.0), b, 1, padded, 1);   // (B, 1, T', 1)
+        T keys = Chunks.withNeighbours(ops, Chunks.blocks(ops, valid, c, 1), before, 0);                 // (B, 1, 1, n, ctx, 1)
+        T bias = ops.mul(ops.add(ops.reshape(keys, b, 1, blocks, 1, context), -1.0), -Masks.NEG);        // 1 → 0, 0 → NEG
+        double[] notSelf = new double[c * context];
+        for (int a = 0; a < c; a++) for (int j = 0; j < context; j++) notSelf[a * context + j] = distance[a][j] == 0 ? 0 : 1;
+        return ops.mul(bias, ops.constant(grid(notSelf, new long[] {1, 1, 1, c, context})));
+    }
+
+    private static INDArray grid(double[] values, long[] shape) {
+        return Nd4j.create(values, shape, DataType.DOUBLE);
+    }
+
+    /** z's current value when the ops run eagerly (an array in NdOps, a tape variable in TapeOps); null in a SameDiff graph. */
+    private static <T> INDArray eagerValue(T x) {
+        if (x instanceof INDArray a) return a;
+        if (x instanceof Var v) return v.value();
+        return null;
+    }
+
+    private static double clamp01(double z) {
+        return Math.max(0, Math.min(1, z));
+    }
+}
