@@ -15,14 +15,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * and Joulin 2019, "Adaptive Attention Span in Transformers", https://arxiv.org/abs/1905.07799
  *
  * <pre>
- * m_z(x) = min(max((R + z·S − x)/R, 0), 1)        soft mask of a key x positions back, 0 ≤ x &lt; S   (Section 3.2)
- * a_tr   = m_z(t − r)·e^{s_tr} / Σ_q m_z(t − q)·e^{s_tq}                                             (Eq. 3)
- * L      = NLL + coef · S · mean(z)                 per layer, z ∈ [0, 1] clamped after each step     (Section 3.2)
+ * m_z(x) = min(max((R + z·S − x)/R, 0), 1)        soft mask of a key x positions back, 0 ≤ x &lt; S     (Section 2.2)
+ * a_tr   = m_z(t − r)·e^{s_tr} / Σ_q m_z(t − q)·e^{s_tq}   the masked attention weights               (Section 2.2)
+ * L      = −log P(w_1 … w_T) + λ · mean_heads(z·S)  per layer, z ∈ [0, 1] clamped after each step     (Section 2.2)
  * </pre>
+ * The paper's span parameter is z·S here (z ∈ [0, 1], as in the reference implementation), so its penalty
+ * λ/M Σ_i z_i is our {@code penalty} · S · mean(z): λ per token of span.
  * Causal only (a character language model mechanism): query t sees keys t − S + 1 … t. One learnable
  * z per head (parameter {@code z}, shape (H)), S the maximum span, R the ramp. The mask multiplies the
  * attention weights after the softmax, which are then renormalised, as in the reference implementation;
- * that is Eq. 3, since the softmax's own normaliser cancels. (The reference adds 1e-8 to the renormaliser;
+ * that is the paper's masked weights, since the softmax's own normaliser cancels. (The reference adds 1e-8 to the renormaliser;
  * we do not: it would make the result depend on which keys the softmax ran over, trimmed or not, by up to
  * 1e-8 / Σ p·m. No row sums to 0: m(0) = 1 for z ≥ 0, and z is clamped to [0, 1] after every step.)
  *
@@ -40,9 +42,9 @@ public final class AdaptiveSpan extends MultiHeadAttention {
 
     /**
      * @param maxSpan      S ≥ 1, the longest span a head may learn (keys at distance 0 … S − 1); at most maxLen
-     * @param ramp         R ≥ 1, width of the mask's linear ramp from 1 to 0 (paper: 32, Section 4.1)
+     * @param ramp         R ≥ 1, width of the mask's linear ramp from 1 to 0 (the paper's experiments: 32)
      * @param initialSpan  z at initialisation, in [0, 1] (reference implementation: 0, every head starts at span R)
-     * @param penalty      coefficient of the L1 span penalty coef · S · mean(z), ≥ 0 (reference enwik8 scripts: 5e-7)
+     * @param penalty      λ ≥ 0, the ℓ1 span penalty per token of span: λ · S · mean(z) (reference implementation's enwik8 setting: 5e-7)
      * @param trimMultiple the trimmed window is rounded up to a multiple of this (≥ 1), so it changes in steps
      * @param denseMask    true: the naive version, a full (T × T) score matrix with the soft mask (oracle, no savings)
      */
@@ -120,7 +122,7 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return (int) Math.min(config.maxSpan(), rounded);
     }
 
-    /** The penalty coef · S · mean(z), added to the training loss (Section 3.2). */
+    /** The penalty λ · S · mean(z), added to the training loss (Section 2.2). */
     @Override
     public <T> T trainingLoss(Ops<T> ops, String prefix) {
         if (config.penalty() == 0) return null;
@@ -155,12 +157,13 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         T qc = ops.reshape(Chunks.padAxis(ops, q, 2, padded - n, 0.0), b, h, blocks, c, dh);   // (B, H, n, c, Dh)
         T kc = neighbourhood(ops, k, padded, c, before);                                         // (B, H, n, ctx, Dh)
         T vc = neighbourhood(ops, v, padded, c, before);
-        double[][] distance = new double[c][context];                                            // x = query − key
-        for (int a = 0; a < c; a++) for (int j = 0; j < context; j++) distance[a][j] = a + before * c - j;
-        T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(hardBias(distance, window, blocks, c, before, n, ops.dataType())));
-        if (keyPadding != null) scores = ops.add(scores, paddingBias(ops, keyPadding, n, padded, c, before, distance));
+        INDArray x = distances(c, context, before * c, ops.dataType());                         // (c, ctx): x = query − key
+        T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(outsideBias(x, window).reshape(1, 1, 1, c, context)));
+        if (before > 0) scores = ops.add(scores, ops.constant(beforeStartBias(blocks, c, context)));
+        if (keyPadding != null) scores = ops.add(scores, paddingBias(ops, keyPadding, n, padded, c, before, x));
         T probs = ops.softmax(scores, -1);                                                       // (B, H, n, c, ctx)
-        T weights = renormalised(ops, ops.mul(probs, softMask(ops, z, distance, window, 5)));   // Eq. (3)
+        T mask = softMask(ops, z, x, window, new long[] {1, dims.heads(), 1, 1, 1}, new long[] {1, 1, 1, c, context});
+        T weights = renormalised(ops, ops.mul(probs, mask));                                     // masked weights (Section 2.2)
         T out = ops.reshape(ops.matmul(weights, vc), b, h, padded, dh);                          // (B, H, T', Dh)
         return ops.slice(out, 2, 0, n);
     }
@@ -168,36 +171,28 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     /** The naive version: the full (T × T) matrix, causal, with the soft mask over x = i − j. */
     private <T> T attendDense(Ops<T> ops, String prefix, T z, T q, T k, T v, T keyPadding) {
         int n = (int) ops.size(q, 2);
-        double[][] distance = new double[n][n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) distance[i][j] = i - j;
+        INDArray x = distances(n, n, 0, ops.dataType());                                         // (T, T): x = i − j
         T scores = ops.add(ops.matmul(q, k, false, true), ops.constant(Masks.causalBias(n, n, ops.dataType())));
         if (keyPadding != null) {                                 // each query keeps its own key, as on the fast path
-            scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), ops.constant(Nd4j.eye(n).rsubi(1).reshape(1, 1, n, n))));
+            scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, n, n))));
         }
         T probs = ops.softmax(scores, -1);                                                       // (B, H, T, T)
-        T weights = renormalised(ops, ops.mul(probs, softMask(ops, z, distance, config.maxSpan(), 4)));
+        T mask = softMask(ops, z, x, config.maxSpan(), new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
+        T weights = renormalised(ops, ops.mul(probs, mask));
         ops.record(prefix + "probs", weights);                                                 // the weights after mask and renormalisation
         return ops.matmul(weights, v);                                                           // (B, H, T, Dh)
     }
 
     /**
-     * m_z(x) per head for a grid of distances, zero where x &lt; 0 or x ≥ {@code window}: (1, H, 1, rows, cols) for
-     * {@code rank} 5, (1, H, rows, cols) for rank 4. min(max(u, 0), 1) is written as 1 − max(1 − max(u, 0), 0).
+     * m_z(x) per head for a grid of distances x, zero where x &lt; 0 or x ≥ {@code window}, in the shape
+     * {@code zShape} ⊕ {@code gridShape} broadcast. min(max(u, 0), 1) is written as 1 − max(1 − max(u, 0), 0).
      */
-    private <T> T softMask(Ops<T> ops, T z, double[][] distance, int window, int rank) {
-        int rows = distance.length, cols = distance[0].length, r = config.ramp();
-        double[] offset = new double[rows * cols], inside = new double[rows * cols];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) {
-                double x = distance[i][j];
-                offset[i * cols + j] = (r - x) / r;                                             // (R − x)/R
-                inside[i * cols + j] = x >= 0 && x < window ? 1 : 0;
-            }
-        long[] gridShape = rank == 5 ? new long[] {1, 1, 1, rows, cols} : new long[] {1, 1, rows, cols};
-        long[] zShape = rank == 5 ? new long[] {1, dims.heads(), 1, 1, 1} : new long[] {1, dims.heads(), 1, 1};
-        T ramp = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(grid(offset, gridShape)));
+    private <T> T softMask(Ops<T> ops, T z, INDArray x, int window, long[] zShape, long[] gridShape) {
+        int r = config.ramp();
+        INDArray offset = x.rsub(r).divi(r).reshape(gridShape);                                 // (R − x)/R
+        T ramp = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(offset)); // (R + zS − x)/R
         T clamped = ops.add(ops.neg(ops.maximum(ops.add(ops.neg(ops.maximum(ramp, 0.0)), 1.0), 0.0)), 1.0);
-        return ops.mul(clamped, ops.constant(grid(inside, gridShape)));
+        return ops.mul(clamped, ops.constant(inWindow(x, window).reshape(gridShape)));
     }
 
     /** w / Σ w along the keys. */
@@ -212,40 +207,41 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return ops.reshape(Chunks.withNeighbours(ops, blocks, before, 0), s[0], s[1], padded / c, (long) (before + 1) * c, s[3]);
     }
 
-    /**
-     * (1, 1, n, c, ctx) additive mask: NEG for keys in the future, beyond the window, or before position 0
-     * (key of query a in block i, slot j: position (i − before)·c + j). Each query keeps its own key (x = 0).
-     */
-    private static INDArray hardBias(double[][] distance, int window, long blocks, int c, int before, long n, DataType type) {
-        int context = distance[0].length;
-        double[] bias = new double[Math.toIntExact(blocks * c * context)];
-        for (long i = 0; i < blocks; i++)
-            for (int a = 0; a < c; a++)
-                for (int j = 0; j < context; j++) {
-                    double x = distance[a][j];
-                    long key = (i - before) * c + j;
-                    bias[(int) ((i * c + a) * context + j)] = x >= 0 && x < window && key >= 0 ? 0 : Masks.NEG;
-                }
-        return Nd4j.create(bias, new long[] {1, 1, blocks, c, context}, DataType.DOUBLE).castTo(type);
+    /** (rows, cols) distances x = query − key of slot (a, j): a + shift − j. Built by ND4J, in the working type. */
+    private static INDArray distances(int rows, int cols, int shift, DataType type) {
+        INDArray a = Nd4j.arange(0, rows).castTo(type).reshape(rows, 1).addi(shift);
+        INDArray j = Nd4j.arange(0, cols).castTo(type).reshape(1, cols);
+        return a.broadcast(rows, cols).sub(j.broadcast(rows, cols));
+    }
+
+    /** 1 where 0 ≤ x &lt; window (a key the query may see), else 0. */
+    private static INDArray inWindow(INDArray x, int window) {
+        return x.gte(0).castTo(x.dataType()).muli(x.lt(window).castTo(x.dataType()));
+    }
+
+    /** (c, ctx) additive mask: NEG for keys in the future or beyond the window (each query keeps x = 0, its own key). */
+    private static INDArray outsideBias(INDArray x, int window) {
+        return inWindow(x, window).subi(1).muli(-Masks.NEG);
+    }
+
+    /** (1, 1, n, 1, ctx) additive mask: NEG for the first block's "block before", which lies before position 0. */
+    private static INDArray beforeStartBias(long blocks, int c, int context) {
+        double[] bias = new double[Math.toIntExact(blocks * context)];
+        for (int j = 0; j < c; j++) bias[j] = Masks.NEG;
+        return Nd4j.create(bias, new long[] {1, 1, blocks, 1, context}, DataType.DOUBLE);
     }
 
     /**
      * (B, 1, n, c, ctx) additive mask: NEG for padding keys, except each query's own key. A padding query whose
      * window holds only padding would otherwise keep only keys outside its window, all with m = 0: 0/0.
      */
-    private static <T> T paddingBias(Ops<T> ops, T keyPadding, long n, long padded, int c, int before, double[][] distance) {
+    private static <T> T paddingBias(Ops<T> ops, T keyPadding, long n, long padded, int c, int before, INDArray x) {
         long b = ops.size(keyPadding, 0), blocks = padded / c;
-        int context = distance[0].length;
+        int context = (int) x.size(1);
         T valid = ops.reshape(Chunks.padAxis(ops, keyPadding, 1, padded - n, 0.0), b, 1, padded, 1);   // (B, 1, T', 1)
         T keys = Chunks.withNeighbours(ops, Chunks.blocks(ops, valid, c, 1), before, 0);                 // (B, 1, 1, n, ctx, 1)
         T bias = ops.mul(ops.add(ops.reshape(keys, b, 1, blocks, 1, context), -1.0), -Masks.NEG);        // 1 → 0, 0 → NEG
-        double[] notSelf = new double[c * context];
-        for (int a = 0; a < c; a++) for (int j = 0; j < context; j++) notSelf[a * context + j] = distance[a][j] == 0 ? 0 : 1;
-        return ops.mul(bias, ops.constant(grid(notSelf, new long[] {1, 1, 1, c, context})));
-    }
-
-    private static INDArray grid(double[] values, long[] shape) {
-        return Nd4j.create(values, shape, DataType.DOUBLE);
+        return ops.mul(bias, ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, 1, c, context)));
     }
 
     /** z's current value when the ops run eagerly (an array in NdOps, a tape variable in TapeOps); null in a SameDiff graph. */
