@@ -30,9 +30,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Real savings: keys are trimmed to the longest current span, the {@link #window} L = ⌊max_h z_h·S + R⌋ + 1
  * rounded up to a multiple of {@code trimMultiple} (at most S): every key with a non-zero mask is inside it,
- * ramp included, so trimming changes nothing but the cost. Queries are cut into blocks of L; each block
- * attends to its own block and the one before — a (L × 2L) score block per L queries, O(T·L) time and
- * memory, never a (T × T) matrix. The trim length is read from z's current value when the ops are eager
+ * ramp included, so trimming changes nothing but the cost. Queries are cut into blocks of c = ⌈L/k⌉; each
+ * block attends to its own block and the k before it — a (c × (L + c)) score block per c queries, O(T·L) time
+ * and memory, never a (T × T) matrix ({@link #blocking}). The trim length is read from z's current value when the ops are eager
  * ({@code NdOps}, the training tape); a SameDiff graph, built once and run with changing weights, uses the
  * untrimmed window L = S, which gives the same values. The trim is a non-differentiable choice; the
  * gradient reaches z through m_z for every key in the window. {@code denseMask} gives the naive version
@@ -122,6 +122,31 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return (int) Math.min(config.maxSpan(), rounded);
     }
 
+    /**
+     * How the fast path cuts T queries for a window of L keys: blocks of c queries, each against its own block and
+     * the {@code before} blocks ahead of it, (before + 1)·c ≥ L + c − 1 keys.
+     */
+    public record Blocking(int block, int before) {
+        /** Keys each block of queries is scored against. */
+        public int context() { return (before + 1) * block; }
+
+        /** Score entries per head for a sequence of {@code length} (padded up to whole blocks). */
+        public long scores(long length) { return Chunks.paddedLength(length, block) * context(); }
+    }
+
+    /**
+     * T ≤ L: one block of all T queries (T × T, the causal band is all of it). Otherwise blocks of c = ⌈L/k⌉ queries
+     * against the k blocks before: scores T·(L + c), and k + 1 copies of K and V, T·2·Dh·(k + 1); k = √(L / 2Dh),
+     * rounded (at least 1), balances the two. k = 1 is the plain "own block and the one before", scores T·2L.
+     */
+    public Blocking blocking(long length, int window) {
+        if (length <= window) return new Blocking((int) length, 0);
+        int k = (int) Math.max(1, Math.round(Math.sqrt(window / (2.0 * dims.headDim()))));
+        int c = (window + k - 1) / k;
+        long blocks = Chunks.paddedLength(length, c) / c;
+        return new Blocking(c, (int) Math.min(k, blocks - 1));
+    }
+
     /** The penalty λ · S · mean(z), added to the training loss (Section 2.2). */
     @Override
     public <T> T trainingLoss(Ops<T> ops, String prefix) {
@@ -145,24 +170,24 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return config.denseMask() ? attendDense(ops, prefix, z, q0, k, v, keyPadding) : attendBanded(ops, z, q0, k, v, keyPadding);
     }
 
-    /** Blocks of c = min(L, T) queries, each against its own block and the block before: (B, H, n, c, 2c) scores. */
+    /** Blocks of c queries, each against its own block and the blocks before ({@link #blocking}): (B, H, n, c, ctx) scores. */
     private <T> T attendBanded(Ops<T> ops, T z, T q, T k, T v, T keyPadding) {
         long[] s = ops.shape(q);
         long b = s[0], h = s[1], n = s[2], dh = s[3];
         INDArray zNow = eagerValue(z);
         int window = zNow == null ? config.maxSpan() : window(zNow.maxNumber().doubleValue()); // L
-        int c = (int) Math.min(window, n);
+        Blocking blocking = blocking(n, window);
+        int c = blocking.block(), before = blocking.before(), context = blocking.context();
         long padded = Chunks.paddedLength(n, c), blocks = padded / c;
-        int before = blocks > 1 ? 1 : 0, context = (before + 1) * c;
         T qc = ops.reshape(Chunks.padAxis(ops, q, 2, padded - n, 0.0), b, h, blocks, c, dh);   // (B, H, n, c, Dh)
         T kc = neighbourhood(ops, k, padded, c, before);                                         // (B, H, n, ctx, Dh)
         T vc = neighbourhood(ops, v, padded, c, before);
         INDArray x = distances(c, context, before * c, ops.dataType());                         // (c, ctx): x = query − key
         T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(outsideBias(x, window).reshape(1, 1, 1, c, context)));
-        if (before > 0) scores = ops.add(scores, ops.constant(beforeStartBias(blocks, c, context)));
+        if (before > 0) scores = ops.add(scores, ops.constant(beforeStartBias(blocks, c, before, context)));
         if (keyPadding != null) scores = ops.add(scores, paddingBias(ops, keyPadding, n, padded, c, before, x));
         T probs = ops.softmax(scores, -1);                                                       // (B, H, n, c, ctx)
-        T mask = softMask(ops, z, x, window, new long[] {1, dims.heads(), 1, 1, 1}, new long[] {1, 1, 1, c, context});
+        T mask = softMask(ops, z, x, new long[] {1, dims.heads(), 1, 1, 1}, new long[] {1, 1, 1, c, context});
         T weights = renormalised(ops, ops.mul(probs, mask));                                     // masked weights (Section 2.2)
         T out = ops.reshape(ops.matmul(weights, vc), b, h, padded, dh);                          // (B, H, T', Dh)
         return ops.slice(out, 2, 0, n);
@@ -172,27 +197,27 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     private <T> T attendDense(Ops<T> ops, String prefix, T z, T q, T k, T v, T keyPadding) {
         int n = (int) ops.size(q, 2);
         INDArray x = distances(n, n, 0, ops.dataType());                                         // (T, T): x = i − j
-        T scores = ops.add(ops.matmul(q, k, false, true), ops.constant(Masks.causalBias(n, n, ops.dataType())));
+        T scores = ops.add(ops.matmul(q, k, false, true), ops.constant(outsideBias(x, config.maxSpan()).reshape(1, 1, n, n))); // x < 0 or ≥ S
         if (keyPadding != null) {                                 // each query keeps its own key, as on the fast path
             scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, n, n))));
         }
         T probs = ops.softmax(scores, -1);                                                       // (B, H, T, T)
-        T mask = softMask(ops, z, x, config.maxSpan(), new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
+        T mask = softMask(ops, z, x, new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
         T weights = renormalised(ops, ops.mul(probs, mask));
         ops.record(prefix + "probs", weights);                                                 // the weights after mask and renormalisation
         return ops.matmul(weights, v);                                                           // (B, H, T, Dh)
     }
 
     /**
-     * m_z(x) per head for a grid of distances x, zero where x &lt; 0 or x ≥ {@code window}, in the shape
-     * {@code zShape} ⊕ {@code gridShape} broadcast. min(max(u, 0), 1) is written as 1 − max(1 − max(u, 0), 0).
+     * m_z(x) per head for a grid of distances x, in the shape {@code zShape} ⊕ {@code gridShape} broadcast;
+     * min(max(u, 0), 1) is written relu(u) − relu(u − 1). Keys outside the window are not zeroed here: the
+     * callers' additive masks already give them probability exactly 0 (and so no gradient either).
      */
-    private <T> T softMask(Ops<T> ops, T z, INDArray x, int window, long[] zShape, long[] gridShape) {
+    private <T> T softMask(Ops<T> ops, T z, INDArray x, long[] zShape, long[] gridShape) {
         int r = config.ramp();
         INDArray offset = x.rsub(r).divi(r).reshape(gridShape);                                 // (R − x)/R
-        T ramp = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(offset)); // (R + zS − x)/R
-        T clamped = ops.add(ops.neg(ops.maximum(ops.add(ops.neg(ops.maximum(ramp, 0.0)), 1.0), 0.0)), 1.0);
-        return ops.mul(clamped, ops.constant(inWindow(x, window).reshape(gridShape)));
+        T u = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(offset)); // (R + zS − x)/R
+        return ops.sub(ops.relu(u), ops.relu(ops.add(u, -1.0)));
     }
 
     /** w / Σ w along the keys. */
@@ -224,10 +249,10 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return inWindow(x, window).subi(1).muli(-Masks.NEG);
     }
 
-    /** (1, 1, n, 1, ctx) additive mask: NEG for the first block's "block before", which lies before position 0. */
-    private static INDArray beforeStartBias(long blocks, int c, int context) {
+    /** (1, 1, n, 1, ctx) additive mask: NEG for the context slots of the first blocks that lie before position 0. */
+    private static INDArray beforeStartBias(long blocks, int c, int before, int context) {
         double[] bias = new double[Math.toIntExact(blocks * context)];
-        for (int j = 0; j < c; j++) bias[j] = Masks.NEG;
+        for (int i = 0; i < Math.min(before, blocks); i++) for (int j = 0; j < (before - i) * c; j++) bias[i * context + j] = Masks.NEG;
         return Nd4j.create(bias, new long[] {1, 1, blocks, 1, context}, DataType.DOUBLE);
     }
 

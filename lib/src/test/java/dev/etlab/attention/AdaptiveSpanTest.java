@@ -157,17 +157,28 @@ class AdaptiveSpanTest {
             a.apply(spy, "a.", x, null);
             largest[i] = spy.largest;
             int w = a.window(p, "a.");
-            long paddedN = (n + w - 1) / w * w;
-            // scores: H · T' · 2L (blocks of L queries against 2L keys); a (T × T) matrix per head is H · T · T
-            assertEquals((long) H * paddedN * 2 * w, largest[i], "largest intermediate with window " + w);
+            AdaptiveSpan.Blocking blocking = a.blocking(n, w);
+            // the largest array is the score blocks, H · T' · (before + 1)·c, with (before + 1)·c between L and 2L
+            assertEquals(H * blocking.scores(n), largest[i], "largest intermediate with window " + w + ", " + blocking);
+            assertTrue(blocking.context() >= w && blocking.context() <= 2 * w, blocking + " for window " + w);
         }
-        assertTrue(largest[0] < (long) H * n * n, "z = 1: H·T·2S = " + largest[0] + " < H·T² = " + (long) H * n * n);
-        assertTrue(largest[1] * 4 <= largest[0], "short spans, smaller blocks: " + largest[1] + " vs " + largest[0]);
+        assertTrue(largest[0] < (long) H * n * n, "z = 1: " + largest[0] + " < H·T² = " + (long) H * n * n);
+        assertTrue(largest[1] * 3 < largest[0], "short spans, smaller blocks: " + largest[1] + " vs " + largest[0]);
         // the dense oracle does form it
         AdaptiveSpan dense = build(new AdaptiveSpan.Config(s, 8, 0, 0, 16, true), n);
         ShapeSpy<INDArray> spy = new ShapeSpy<>(NdOps.of(params(dense, DataType.FLOAT, 8), DataType.FLOAT));
         dense.apply(spy, "a.", x, null);
         assertEquals((long) H * n * n, spy.largest);
+    }
+
+    @Test
+    void blocksBalanceScoresAgainstCopiesOfTheKeys() {
+        AdaptiveSpan a = build(new AdaptiveSpan.Config(512, 32, 0, 0, 32, false), 4096);   // Dh = 4
+        assertEquals(new AdaptiveSpan.Blocking(300, 0), a.blocking(300, 512), "T ≤ L: one block of every query");
+        assertEquals(new AdaptiveSpan.Blocking(64, 8), a.blocking(4096, 512), "k = √(512 / 8) = 8 blocks of 64");
+        assertEquals(new AdaptiveSpan.Blocking(8, 1), a.blocking(4096, 8), "k = round(√1) = 1: the block before");
+        assertEquals(new AdaptiveSpan.Blocking(26, 2), a.blocking(77, 76), "k = round(√9.5) = 3 blocks of 26, but only 2 before the last");
+        assertEquals(4096L * (512 + 64), a.blocking(4096, 512).scores(4096), "T·(L + c) scores");
     }
 
     @Test
