@@ -135,14 +135,14 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     }
 
     /**
-     * T ≤ L: one block of all T queries (T × T, the causal band is all of it). Otherwise blocks of c = ⌈L/k⌉ queries
-     * against the k blocks before: scores T·(L + c), and k + 1 copies of K and V, T·2·Dh·(k + 1); k = √(L / 2Dh),
-     * rounded (at least 1), balances the two. k = 1 is the plain "own block and the one before", scores T·2L.
+     * Blocks of c = ⌈L/k⌉ queries against the k blocks before: scores T·(L + c), and k + 1 copies of K and V,
+     * T·2·Dh·(k + 1); k = √(L / 2Dh), rounded (at least 1), balances the two. k = 1 is the plain "own block and the
+     * one before", scores T·2L. When T ≤ L the blocks before reach position 0 (at most T' × T' scores, as one block
+     * would have), and the mask's grid is only (c × T'); T ≤ c is one block.
      */
     public Blocking blocking(long length, int window) {
-        if (length <= window) return new Blocking((int) length, 0);
         int k = (int) Math.max(1, Math.round(Math.sqrt(window / (2.0 * dims.headDim()))));
-        int c = (window + k - 1) / k;
+        int c = (int) Math.min(length, (window + k - 1) / k);
         long blocks = Chunks.paddedLength(length, c) / c;
         return new Blocking(c, (int) Math.min(k, blocks - 1));
     }

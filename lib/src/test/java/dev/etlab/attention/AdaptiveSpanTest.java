@@ -174,7 +174,8 @@ class AdaptiveSpanTest {
     @Test
     void blocksBalanceScoresAgainstCopiesOfTheKeys() {
         AdaptiveSpan a = build(new AdaptiveSpan.Config(512, 32, 0, 0, 32, false), 4096);   // Dh = 4
-        assertEquals(new AdaptiveSpan.Blocking(300, 0), a.blocking(300, 512), "T ≤ L: one block of every query");
+        assertEquals(new AdaptiveSpan.Blocking(64, 4), a.blocking(300, 512), "T ≤ L: 5 blocks of 64, the last reaching back to 0");
+        assertEquals(new AdaptiveSpan.Blocking(40, 0), a.blocking(40, 512), "T ≤ c: one block of every query");
         assertEquals(new AdaptiveSpan.Blocking(64, 8), a.blocking(4096, 512), "k = √(512 / 8) = 8 blocks of 64");
         assertEquals(new AdaptiveSpan.Blocking(8, 1), a.blocking(4096, 8), "k = round(√1) = 1: the block before");
         assertEquals(new AdaptiveSpan.Blocking(26, 2), a.blocking(77, 76), "k = round(√9.5) = 3 blocks of 26, but only 2 before the last");
