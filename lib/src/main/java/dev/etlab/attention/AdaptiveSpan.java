@@ -2,9 +2,9 @@ package dev.etlab.attention;
 
 import dev.etlab.Check;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.EagerOnlyException;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.ParamSource;
-import dev.etlab.tensor.Var;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,9 +32,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * rounded up to a multiple of {@code trimMultiple} (at most S): every key with a non-zero mask is inside it,
  * ramp included, so trimming changes nothing but the cost. Queries are cut into blocks of c = ⌈L/k⌉; each
  * block attends to its own block and the k before it — a (c × (L + c)) score block per c queries, O(T·L) time
- * and memory, never a (T × T) matrix ({@link #blocking}). The trim length is read from z's current value when the ops are eager
- * ({@code NdOps}, the training tape); a SameDiff graph, built once and run with changing weights, uses the
- * untrimmed window L = S, which gives the same values. The trim is a non-differentiable choice; the
+ * and memory, never a (T × T) matrix ({@link #blocking}). The trim length is read from z's current value
+ * ({@link Ops#value}) on the eager engines ({@code NdOps}, the training tape); a SameDiff graph, built once and
+ * run with changing weights, has no values and uses the untrimmed window L = S, which gives the same values. The trim is a non-differentiable choice; the
  * gradient reaches z through m_z for every key in the window. {@code denseMask} gives the naive version
  * (a full (T × T) score matrix, masked): the tests' oracle, and the cost of not trimming.
  */
@@ -174,7 +174,7 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     private <T> T attendBanded(Ops<T> ops, T z, T q, T k, T v, T keyPadding) {
         long[] s = ops.shape(q);
         long b = s[0], h = s[1], n = s[2], dh = s[3];
-        INDArray zNow = eagerValue(z);
+        INDArray zNow = currentValue(ops, z);
         int window = zNow == null ? config.maxSpan() : window(zNow.maxNumber().doubleValue()); // L
         Blocking blocking = blocking(n, window);
         int c = blocking.block(), before = blocking.before(), context = blocking.context();
@@ -269,11 +269,13 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         return ops.mul(bias, ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, 1, c, context)));
     }
 
-    /** z's current value when the ops run eagerly (an array in NdOps, a tape variable in TapeOps); null in a SameDiff graph. */
-    private static <T> INDArray eagerValue(T x) {
-        if (x instanceof INDArray a) return a;
-        if (x instanceof Var v) return v.value();
-        return null;
+    /** z's current value on an eager engine (NdOps, the training tape); null in a SameDiff graph, which has none. */
+    private static <T> INDArray currentValue(Ops<T> ops, T z) {
+        try {
+            return ops.value(z);
+        } catch (EagerOnlyException graph) {
+            return null;                                   // the graph runs untrimmed (window S): the same values
+        }
     }
 
     private static double clamp01(double z) {
