@@ -24,9 +24,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Causal only (a character language model mechanism): query t sees keys t − S + 1 … t. One learnable
  * z per head (parameter {@code z}, shape (H)), S the maximum span, R the ramp. The mask multiplies the
  * attention weights after the softmax, which are then renormalised, as in the reference implementation;
- * that is the paper's masked weights, since the softmax's own normaliser cancels. (The reference adds 1e-8 to the renormaliser;
- * we do not: it would make the result depend on which keys the softmax ran over, trimmed or not, by up to
- * 1e-8 / Σ p·m. No row sums to 0: m(0) = 1 for z ≥ 0, and z is clamped to [0, 1] after every step.)
+ * that is the paper's masked weights, since the softmax's own normaliser cancels. (The reference adds 1e-8
+ * to the renormaliser; we do not: it would make the result depend on which keys the softmax ran over,
+ * trimmed or not, by up to 1e-8 / Σ p·m. No row sums to 0: m(0) = 1 for z ≥ 0, z is clamped to [0, 1]
+ * after every step, and a query always keeps its own key, padding or not.)
  *
  * <p>Real savings: keys are trimmed to the longest current span, the {@link #window} L = ⌊max_h z_h·S + R⌋ + 1
  * rounded up to a multiple of {@code trimMultiple} (at most S): every key with a non-zero mask is inside it,
@@ -34,9 +35,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * block attends to its own block and the k before it — a (c × (L + c)) score block per c queries, O(T·L) time
  * and memory, never a (T × T) matrix ({@link #blocking}). The trim length is read from z's current value
  * ({@link Ops#value}) on the eager engines ({@code NdOps}, the training tape); a SameDiff graph, built once and
- * run with changing weights, has no values and uses the untrimmed window L = S, which gives the same values. The trim is a non-differentiable choice; the
- * gradient reaches z through m_z for every key in the window. {@code denseMask} gives the naive version
- * (a full (T × T) score matrix, masked): the tests' oracle, and the cost of not trimming.
+ * run with changing weights, has no values and uses the untrimmed window L = S, which gives the same values.
+ * The trim is a non-differentiable choice; the gradient reaches z through m_z for every key in the window.
+ * {@code denseMask} gives the naive version (a full (T × T) score matrix, masked): the tests' oracle, and the
+ * cost of not trimming.
  */
 public final class AdaptiveSpan extends MultiHeadAttention {
 
@@ -44,7 +46,8 @@ public final class AdaptiveSpan extends MultiHeadAttention {
      * @param maxSpan      S ≥ 1, the longest span a head may learn (keys at distance 0 … S − 1); at most maxLen
      * @param ramp         R ≥ 1, width of the mask's linear ramp from 1 to 0 (the paper's experiments: 32)
      * @param initialSpan  z at initialisation, in [0, 1] (reference implementation: 0, every head starts at span R)
-     * @param penalty      λ ≥ 0, the ℓ1 span penalty per token of span: λ · S · mean(z) (reference implementation's enwik8 setting: 5e-7)
+     * @param penalty      λ ≥ 0, the ℓ1 span penalty per token of span, λ · S · mean(z) per layer (the reference
+     *                     implementation's enwik8 script: 5e-7)
      * @param trimMultiple the trimmed window is rounded up to a multiple of this (≥ 1), so it changes in steps
      * @param denseMask    true: the naive version, a full (T × T) score matrix with the soft mask (oracle, no savings)
      */
@@ -124,7 +127,7 @@ public final class AdaptiveSpan extends MultiHeadAttention {
 
     /**
      * How the fast path cuts T queries for a window of L keys: blocks of c queries, each against its own block and
-     * the {@code before} blocks ahead of it, (before + 1)·c ≥ L + c − 1 keys.
+     * the {@code before} blocks preceding it, (before + 1)·c keys (at least L + c − 1, or back to position 0).
      */
     public record Blocking(int block, int before) {
         /** Keys each block of queries is scored against. */
@@ -197,14 +200,16 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     private <T> T attendDense(Ops<T> ops, String prefix, T z, T q, T k, T v, T keyPadding) {
         int n = (int) ops.size(q, 2);
         INDArray x = distances(n, n, 0, ops.dataType());                                         // (T, T): x = i − j
-        T scores = ops.add(ops.matmul(q, k, false, true), ops.constant(outsideBias(x, config.maxSpan()).reshape(1, 1, n, n))); // x < 0 or ≥ S
+        T outside = ops.constant(outsideBias(x, config.maxSpan()).reshape(1, 1, n, n));       // x < 0 or x ≥ S
+        T scores = ops.add(ops.matmul(q, k, false, true), outside);
         if (keyPadding != null) {                                 // each query keeps its own key, as on the fast path
-            scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, n, n))));
+            T notSelf = ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, n, n));
+            scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), notSelf));
         }
         T probs = ops.softmax(scores, -1);                                                       // (B, H, T, T)
         T mask = softMask(ops, z, x, new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
         T weights = renormalised(ops, ops.mul(probs, mask));
-        ops.record(prefix + "probs", weights);                                                 // the weights after mask and renormalisation
+        ops.record(prefix + "probs", weights);                                   // the weights after mask and renormalisation
         return ops.matmul(weights, v);                                                           // (B, H, T, Dh)
     }
 
