@@ -22,12 +22,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The paper's span parameter is z·S here (z ∈ [0, 1], as in the reference implementation), so its penalty
  * λ/M Σ_i z_i is our {@code penalty} · S · mean(z): λ per token of span.
  * Causal only (a character language model mechanism): query t sees keys t − S + 1 … t. One learnable
- * z per head (parameter {@code z}, shape (H)), S the maximum span, R the ramp. The mask multiplies the
- * attention weights after the softmax, which are then renormalised, as in the reference implementation;
- * that is the paper's masked weights, since the softmax's own normaliser cancels. (The reference adds 1e-8
- * to the renormaliser; we do not: it would make the result depend on which keys the softmax ran over,
- * trimmed or not, by up to 1e-8 / Σ p·m. No row sums to 0: m(0) = 1 for z ≥ 0, z is clamped to [0, 1]
- * after every step, and a query always keeps its own key, padding or not.)
+ * z per head (parameter {@code z}, shape (H)), S the maximum span, R the ramp. The mask enters as log m added
+ * to the scores: softmax(s + log m) = m·e^s / Σ m·e^s, the paper's masked weights a_tr exactly — what the
+ * reference implementation computes as the mask times the softmax, renormalised (without its + 1e-8), in one
+ * pass over the scores instead of three. m is floored at float32's smallest normal number before the log, so
+ * a key with m = 0 weighs at most ~1e-38 of a key with m = 1 and the same score. No row is empty: m(0) = 1
+ * for z ≥ 0 (z is clamped to [0, 1] after every step), and a query always keeps its own key, padding or not.
  *
  * <p>Real savings: keys are trimmed to the longest current span, the {@link #window} L = ⌊max_h z_h·S + R⌋ + 1
  * rounded up to a multiple of {@code trimMultiple} (at most S): every key with a non-zero mask is inside it,
@@ -41,6 +41,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * cost of not trimming.
  */
 public final class AdaptiveSpan extends MultiHeadAttention {
+
+    /** The smallest mask value taken into log m: float32's smallest normal number, log = −87.3. */
+    static final double MASK_FLOOR = Float.MIN_NORMAL;
 
     /**
      * @param maxSpan      S ≥ 1, the longest span a head may learn (keys at distance 0 … S − 1); at most maxLen
@@ -186,12 +189,13 @@ public final class AdaptiveSpan extends MultiHeadAttention {
         T kc = neighbourhood(ops, k, padded, c, before);                                         // (B, H, n, ctx, Dh)
         T vc = neighbourhood(ops, v, padded, c, before);
         INDArray x = distances(c, context, before * c, ops.dataType());                         // (c, ctx): x = query − key
-        T scores = ops.add(ops.matmul(qc, kc, false, true), ops.constant(outsideBias(x, window).reshape(1, 1, 1, c, context)));
+        long[] grid = {1, 1, 1, c, context};
+        T logMask = logSoftMask(ops, z, x, new long[] {1, dims.heads(), 1, 1, 1}, grid);         // (1, H, 1, c, ctx), small
+        T bias = ops.add(logMask, ops.constant(outsideBias(x, window).reshape(grid)));           // + NEG: future, beyond L
+        T scores = ops.add(ops.matmul(qc, kc, false, true), bias);                               // (B, H, n, c, ctx)
         if (before > 0) scores = ops.add(scores, ops.constant(beforeStartBias(blocks, c, before, context)));
         if (keyPadding != null) scores = ops.add(scores, paddingBias(ops, keyPadding, n, padded, c, before, x));
-        T probs = ops.softmax(scores, -1);                                                       // (B, H, n, c, ctx)
-        T mask = softMask(ops, z, x, new long[] {1, dims.heads(), 1, 1, 1}, new long[] {1, 1, 1, c, context});
-        T weights = renormalised(ops, ops.mul(probs, mask));                                     // masked weights (Section 2.2)
+        T weights = ops.softmax(scores, -1);                                                     // masked weights (Section 2.2)
         T out = ops.reshape(ops.matmul(weights, vc), b, h, padded, dh);                          // (B, H, T', Dh)
         return ops.slice(out, 2, 0, n);
     }
@@ -200,34 +204,30 @@ public final class AdaptiveSpan extends MultiHeadAttention {
     private <T> T attendDense(Ops<T> ops, String prefix, T z, T q, T k, T v, T keyPadding) {
         int n = (int) ops.size(q, 2);
         INDArray x = distances(n, n, 0, ops.dataType());                                         // (T, T): x = i − j
+        T logMask = logSoftMask(ops, z, x, new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
         T outside = ops.constant(outsideBias(x, config.maxSpan()).reshape(1, 1, n, n));       // x < 0 or x ≥ S
-        T scores = ops.add(ops.matmul(q, k, false, true), outside);
+        T scores = ops.add(ops.add(ops.matmul(q, k, false, true), outside), logMask);
         if (keyPadding != null) {                                 // each query keeps its own key, as on the fast path
             T notSelf = ops.constant(x.neq(0).castTo(x.dataType()).reshape(1, 1, n, n));
             scores = ops.add(scores, ops.mul(Masks.paddingBias(ops, keyPadding), notSelf));
         }
-        T probs = ops.softmax(scores, -1);                                                       // (B, H, T, T)
-        T mask = softMask(ops, z, x, new long[] {1, dims.heads(), 1, 1}, new long[] {1, 1, n, n});
-        T weights = renormalised(ops, ops.mul(probs, mask));
-        ops.record(prefix + "probs", weights);                                   // the weights after mask and renormalisation
+        T weights = ops.softmax(scores, -1);                                                     // (B, H, T, T)
+        ops.record(prefix + "probs", weights);                                   // the masked weights a_tr
         return ops.matmul(weights, v);                                                           // (B, H, T, Dh)
     }
 
     /**
-     * m_z(x) per head for a grid of distances x, in the shape {@code zShape} ⊕ {@code gridShape} broadcast;
-     * min(max(u, 0), 1) is written relu(u) − relu(u − 1). Keys outside the window are not zeroed here: the
-     * callers' additive masks already give them probability exactly 0 (and so no gradient either).
+     * log m_z(x) per head for a grid of distances x, in the shape {@code zShape} ⊕ {@code gridShape} broadcast;
+     * min(max(u, 0), 1) is written relu(u) − relu(u − 1), and m is floored at {@link #MASK_FLOOR} (a key with
+     * m = 0 gets log m = −87.3 and no gradient). Keys outside the window are not masked here: the callers' additive
+     * masks give them probability 0.
      */
-    private <T> T softMask(Ops<T> ops, T z, INDArray x, long[] zShape, long[] gridShape) {
+    private <T> T logSoftMask(Ops<T> ops, T z, INDArray x, long[] zShape, long[] gridShape) {
         int r = config.ramp();
         INDArray offset = x.rsub(r).divi(r).reshape(gridShape);                                 // (R − x)/R
         T u = ops.add(ops.mul(ops.reshape(z, zShape), (double) config.maxSpan() / r), ops.constant(offset)); // (R + zS − x)/R
-        return ops.sub(ops.relu(u), ops.relu(ops.add(u, -1.0)));
-    }
-
-    /** w / Σ w along the keys. */
-    private static <T> T renormalised(Ops<T> ops, T w) {
-        return ops.div(w, ops.sum(w, true, -1));
+        T m = ops.sub(ops.relu(u), ops.relu(ops.add(u, -1.0)));                                  // m_z(x)
+        return ops.log(ops.maximum(m, MASK_FLOOR));
     }
 
     /** k or v (B, H, T, Dh) → each block's keys, the block before it then its own: (B, H, n, (before + 1)·c, Dh). */
