@@ -44,6 +44,22 @@ public interface Attention {
     default void beforeTrainingStep(ParamStore store, String prefix, int step) {}
 
     /**
+     * Called by the trainer after optimisation step {@code step} (1-based) has updated the parameters.
+     * Mechanisms with constrained parameters act here — adaptive span clamps its spans z to [0, 1].
+     * Does nothing by default.
+     */
+    default void afterTrainingStep(ParamStore store, String prefix, int step) {}
+
+    /**
+     * A term this layer adds to the training loss (a penalty on its own parameters, e.g. adaptive span's
+     * coef · S · mean(z)), as a one-element tensor; null (the default) for none. The trainer minimises the
+     * task loss plus every layer's term, and reports the task loss alone.
+     */
+    default <T> T trainingLoss(Ops<T> ops, String prefix) {
+        return null;
+    }
+
+    /**
      * Eager forward with input checks ({@link #checkInput}); see {@link #apply}. When the parameters'
      * data type is known ({@link ParamSource#dataType()}, e.g. a {@link ParamStore}), {@code x} must
      * have it. A {@code keyPadding} of any numeric type (INT, FLOAT, DOUBLE, ...; not BOOL) is

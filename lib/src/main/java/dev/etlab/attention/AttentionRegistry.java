@@ -31,7 +31,10 @@ public final class AttentionRegistry {
                 LogSparse.Config.of(1, 3)),
             // chunks of 4 and 4 buckets: several chunks per round even in the 16-token contract tests; tasks size their own
             new Entry("lsh", "Reformer: shared-QK attention within angular-LSH buckets, sorted and chunked (c = 4, b = 4, 2 rounds), "
-                + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)));
+                + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)),
+            // S = 8 fits the 8-token gradient checks; z = 0.3 (zS = 2.4, R = 2) keeps the mask off its kinks and trims to 5 keys
+            new Entry("adaptive-span", "causal: a learned span z·S per head, soft mask with a ramp of R, keys trimmed to the longest "
+                + "span, O(T·L) (Sukhbaatar et al. 2019)", new AdaptiveSpan.Config(8, 2, 0.3, 5e-7, 1, false)));
     }
 
     public static Entry get(String kind) {

@@ -63,6 +63,7 @@ public final class ForecastTrainer {
                 ForecastBatch batch = data.trainBatch(config.batchSize(), step - 1);
                 long t0 = System.nanoTime();
                 double loss = trainStep(batch);
+                for (var block : model.blocks()) block.attention().afterTrainingStep(model.params(), block.attentionPrefix(), step);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 history.addStep(step, loss, Double.NaN, config.learningRateAt(step), batch.size() * (double) batch.length() / seconds,
                     (System.nanoTime() - start) / 1e9);
@@ -85,7 +86,12 @@ public final class ForecastTrainer {
                 ops.constant(batch.lossMask().castTo(type)), model.config().quantiles());
             double loss = lossVar.value().getDouble(0);
             Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
-            ops.backward(lossVar);
+            Var objective = lossVar;                      // plus each attention layer's own term (Attention.trainingLoss)
+            for (var block : model.blocks()) {
+                Var term = block.attention().trainingLoss(ops, block.attentionPrefix());
+                if (term != null) objective = ops.add(objective, ops.reshape(term, lossVar.shape()));
+            }
+            ops.backward(objective);
             Map<String, INDArray> grads = new HashMap<>(ops.paramGradients());
             AdamW.clipGlobalNorm(grads, config.clipNorm());
             optimizer.step(grads, config.learningRateAt(step));

@@ -80,6 +80,7 @@ public final class Trainer {
                 Batch batch = task.trainBatch(config.batchSize(), step - 1);
                 long t0 = System.nanoTime();
                 double[] lossAcc = trainStep(batch);
+                for (var block : model.blocks()) block.attention().afterTrainingStep(model.params(), block.attentionPrefix(), step);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 history.addStep(step, lossAcc[0], lossAcc[1], config.learningRateAt(step),
                     batch.size() * (double) batch.length() / seconds, (System.nanoTime() - start) / 1e9);
@@ -124,8 +125,18 @@ public final class Trainer {
         Var loss = task.head() == Head.CAUSAL_LM
             ? Losses.languageModelling(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)), ops.constant(batch.lossMask().castTo(type)))
             : Losses.classification(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)));
-        ops.backward(loss);
+        ops.backward(withLayerTerms(ops, loss));
         return new Step(loss.value().getDouble(0), logits.value(), new HashMap<>(ops.paramGradients()));
+    }
+
+    /** The task loss plus each attention layer's own term ({@link dev.etlab.attention.Attention#trainingLoss}), the objective minimised. */
+    private Var withLayerTerms(TapeOps ops, Var loss) {
+        Var total = loss;
+        for (var block : model.blocks()) {
+            Var term = block.attention().trainingLoss(ops, block.attentionPrefix());
+            if (term != null) total = ops.add(total, ops.reshape(term, loss.shape()));
+        }
+        return total;
     }
 
     /** Loss and accuracy over a whole held-out split (eager forward, no dropout). */

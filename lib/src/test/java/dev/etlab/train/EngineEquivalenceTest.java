@@ -107,7 +107,12 @@ class EngineEquivalenceTest {
         SDVariable loss = task.head() == Head.CAUSAL_LM
             ? Losses.languageModelling(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)), ops.constant(batch.lossMask().castTo(DataType.DOUBLE)))
             : Losses.classification(ops, logits, ops.constant(batch.targets().castTo(DataType.INT)));
-        loss.markAsLoss();
+        SDVariable objective = loss;                 // what the trainer minimises: plus each attention layer's own term
+        for (var block : model.blocks()) {
+            SDVariable term = block.attention().trainingLoss(ops, block.attentionPrefix());
+            if (term != null) objective = ops.add(objective, term);
+        }
+        objective.markAsLoss();
         List<String> trainable = ops.paramNames().stream().filter(n -> model.params().all().get(n).trainable()).toList();
         Map<String, INDArray> graph = Lab.withoutGraphChatter(() -> sd.calculateGradients(Map.of(), trainable));
         double graphLoss = sd.output(Map.of(), loss.name()).get(loss.name()).getDouble(0);

@@ -157,4 +157,14 @@ class ForecastTrainerTest {
             assertThrows(IllegalArgumentException.class, () -> new ForecastTrainer(wrong, data, TrainConfig.defaults())).getMessage());
         assertArrayEquals(new double[] {0.5, 0.9}, ForecastModel.Config.of(3, 8).quantiles());
     }
+
+    @Test
+    void attentionLayersPenaltyAndClampApplyToForecastersToo() {
+        ForecastData data = sines(2, 3);
+        // a large span penalty drives z = 0.004 below 0 within two steps of lr 3e-3: the clamp after each step holds it at 0
+        var span = new dev.etlab.attention.AdaptiveSpan.Config(12, 2, 0.004, 10, 1, false);
+        ForecastModel model = ForecastModel.create(tiny(data.features(), data.length()).withLayers(1).withAttention(span), 4, DataType.FLOAT);
+        new ForecastTrainer(model, data, TrainConfig.defaults().withSteps(4).withBatchSize(4)).fit("adaptive span");
+        assertArrayEquals(new double[] {0, 0}, model.params().get("blocks.0.attn.z").toDoubleVector());
+    }
 }

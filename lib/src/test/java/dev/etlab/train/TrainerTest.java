@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.etlab.Lab;
+import dev.etlab.attention.AdaptiveSpan;
+import dev.etlab.data.Batch;
 import dev.etlab.data.CopyTask;
 import dev.etlab.data.ListOps;
 import dev.etlab.data.Split;
@@ -148,5 +150,26 @@ class TrainerTest {
             assertThrows(IllegalArgumentException.class, () -> d.withWarmup(600)).getMessage());
         assertEquals(500, d.withWarmup(500).warmupSteps(), "a warm-up of the whole run is allowed");
         assertEquals(20, d.withSteps(100).warmupSteps(), "withSteps shortens the warm-up to fit");
+    }
+
+    @Test
+    void attentionLayersAddTheirLossTermAndActAfterEachStep() {
+        Task task = CopyTask.copy(8, 1);
+        TrainConfig cfg = TrainConfig.defaults().withSteps(4).withBatchSize(8);
+        AdaptiveSpan.Config span = new AdaptiveSpan.Config(8, 2, 0.3, 0.0, 1, false);
+        Trainer free = new Trainer(TransformerModel.create(tiny(task).withAttention(span), 3), task, cfg);
+        Trainer penalised = new Trainer(TransformerModel.create(tiny(task).withAttention(span.withPenalty(0.5)), 3), task, cfg);
+        Batch batch = task.trainBatch(8, 0);
+        Trainer.Step a = free.forwardBackward(batch), b = penalised.forwardBackward(batch);
+        assertEquals(a.loss(), b.loss(), 0.0, "the reported loss is the task loss alone");
+        // the penalty coef·S·mean(z) adds coef·S/H = 0.5·8/2 = 2 to each dL/dz_h, and nothing to the other gradients
+        INDArray dz = b.gradients().get("blocks.0.attn.z").sub(a.gradients().get("blocks.0.attn.z"));
+        assertArrayEquals(new double[] {2, 2}, dz.toDoubleVector(), 1e-5);
+        assertEquals(0.0, b.gradients().get("blocks.0.attn.wq").sub(a.gradients().get("blocks.0.attn.wq")).amaxNumber().doubleValue());
+        // after each step z is clamped to [0, 1]: a large penalty drives z = 0.004 below 0 within two steps of lr 3e-3
+        Trainer clamped = new Trainer(TransformerModel.create(tiny(task).withAttention(span.withInitialSpan(0.004).withPenalty(10)), 3),
+            task, cfg);
+        clamped.fit();
+        assertArrayEquals(new double[] {0, 0}, clamped.model().params().get("blocks.0.attn.z").toDoubleVector(), "z clamped at 0");
     }
 }
