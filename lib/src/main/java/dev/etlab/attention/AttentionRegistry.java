@@ -31,7 +31,9 @@ public final class AttentionRegistry {
                 LogSparse.Config.of(1, 3)),
             // chunks of 4 and 4 buckets: several chunks per round even in the 16-token contract tests; tasks size their own
             new Entry("lsh", "Reformer: shared-QK attention within angular-LSH buckets, sorted and chunked (c = 4, b = 4, 2 rounds), "
-                + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)));
+                + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)),
+            new Entry("relative", "Transformer-XL: (q+u)·k + (q+v)·W_R R(i−j) with sinusoidal R, u and v shared across layers, "
+                + "rel shift; causal, a memory of earlier states in TransformerXL, O(T·(M+T)) (Dai et al. 2019)", RelativeAttention.Config.paper()));
     }
 
     public static Entry get(String kind) {
