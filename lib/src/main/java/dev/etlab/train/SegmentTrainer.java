@@ -17,7 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -129,7 +131,7 @@ public final class SegmentTrainer {
     public static SegmentEvaluation evaluate(TransformerXL model, SegmentStreams data, int memoryLength, int maxSegments) {
         Check.arg(memoryLength >= 0, "memoryLength", memoryLength, "0 (no memory) or a positive number of kept states");
         Memory[] memory = {Memory.none()};
-        return read(data, maxSegments, batch -> {
+        return read(data, maxSegments, (index, batch) -> {
             TransformerXL.Step s = model.step(batch.tokens(), memory[0], memoryLength);
             memory[0] = s.memory();
             return s.logits();
@@ -138,10 +140,33 @@ public final class SegmentTrainer {
 
     /** The vanilla model over the same segments: each segment alone, from its first character (no memory). */
     public static SegmentEvaluation evaluate(TransformerModel vanilla, SegmentStreams data, int maxSegments) {
-        return read(data, maxSegments, batch -> vanilla.logits(batch.tokens()));
+        return read(data, maxSegments, (index, batch) -> vanilla.logits(batch.tokens()));
     }
 
-    private static SegmentEvaluation read(SegmentStreams data, int maxSegments, Function<Batch, INDArray> logitsOf) {
+    /**
+     * The vanilla model's best reading, the evaluation of Al-Rfou et al. that Transformer-XL is compared with
+     * (Dai et al. 2019, Section 3.1): every character predicted from the L characters before it, across segment
+     * boundaries, with one forward pass per position — L passes per segment. In the first segment a window
+     * holds what there is (position i: i + 1 characters), as in {@link #evaluate(TransformerModel, SegmentStreams, int)}.
+     */
+    public static SegmentEvaluation evaluateSlidingWindow(TransformerModel vanilla, SegmentStreams data, int maxSegments) {
+        int length = data.segmentLength();
+        Check.arg(length <= vanilla.config().maxLen(), "segmentLength", length, "at most the model's maxLen = " + vanilla.config().maxLen());
+        return read(data, maxSegments, (index, batch) -> {
+            INDArray before = index == 0 ? null : data.segment(index - 1).tokens();                 // (B, L)
+            List<INDArray> last = new java.util.ArrayList<>();
+            for (int i = 0; i < length; i++) {
+                INDArray current = batch.tokens().get(NDArrayIndex.all(), NDArrayIndex.interval(0, i + 1));
+                INDArray window = before == null ? current.dup()
+                    : Nd4j.concat(1, before.get(NDArrayIndex.all(), NDArrayIndex.interval(i + 1, length)), current);  // (B, L), ends at position i
+                INDArray logits = vanilla.logits(window);                                          // (B, |window|, V)
+                last.add(logits.get(NDArrayIndex.all(), NDArrayIndex.interval(logits.size(1) - 1, logits.size(1)), NDArrayIndex.all()));
+            }
+            return Nd4j.concat(1, last.toArray(INDArray[]::new));                                  // (B, L, V)
+        });
+    }
+
+    private static SegmentEvaluation read(SegmentStreams data, int maxSegments, BiFunction<Integer, Batch, INDArray> logitsOf) {
         Lab.init();
         Check.positive("maxSegments", maxSegments);
         int n = Math.min(maxSegments, data.segments()), length = data.segmentLength();
@@ -150,8 +175,9 @@ public final class SegmentTrainer {
         try (Progress bar = Progress.start("evaluating", n)) {
             for (int s = 0; s < n; s++) {
                 Batch batch = data.segment(s);
+                int index = s;
                 double[] r = StepMemory.run("etlab-eval-step", () -> {
-                    INDArray logits = logitsOf.apply(batch);                                                   // (B, L, V)
+                    INDArray logits = logitsOf.apply(index, batch);                                                   // (B, L, V)
                     NdOps ops = NdOps.of(null, logits.dataType());
                     INDArray logProbs = ops.logSoftmax(logits, -1);
                     INDArray nll = ops.neg(ops.sum(ops.mul(ops.oneHot(batch.targets(), (int) logits.size(2)), logProbs), false, -1)); // (B, L)

@@ -17,6 +17,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Training across consecutive segments with the memory carried, and the segment-by-segment evaluation. */
 class SegmentTrainerTest {
@@ -69,6 +73,32 @@ class SegmentTrainerTest {
             withMemory.lossByPosition()[0] + " vs " + without.lossByPosition()[0]);
         var vanilla = SegmentTrainer.evaluate(TransformerModel.create(config(c, 16).vanilla(), 2), held, 3);
         assertEquals(3 * 2 * 8, vanilla.overall().predictions());
+    }
+
+    @Test
+    void theSlidingWindowGivesEveryCharacterTheLCharactersBeforeIt(@TempDir Path dir) throws Exception {
+        CharCorpus c = periodic(dir);
+        TransformerModel vanilla = TransformerModel.create(config(c, 8).vanilla(), 3);
+        SegmentStreams held = new SegmentStreams(c, Split.VALIDATION, 2, 8);
+        // segment 0 has nothing before it: the same as each segment alone
+        assertEquals(SegmentTrainer.evaluate(vanilla, held, 1).overall().loss(), SegmentTrainer.evaluateSlidingWindow(vanilla, held, 1).overall().loss(), 1e-6);
+        var sliding = SegmentTrainer.evaluateSlidingWindow(vanilla, held, 2);
+        var alone = SegmentTrainer.evaluate(vanilla, held, 2);
+        assertEquals(2 * 2 * 8, sliding.overall().predictions());
+        assertTrue(Math.abs(sliding.lossByPosition()[0] - alone.lossByPosition()[0]) > 1e-4, "segment 1 starts with context");
+        // position 2 of segment 1, by hand in each stream: the window is the last 5 characters of segment 0 and the first 3 of segment 1
+        INDArray prev = held.segment(0).tokens(), cur = held.segment(1).tokens();
+        double[] both = new double[2];
+        for (int stream = 0; stream < 2; stream++) {
+            INDArray w = Nd4j.concat(1, prev.get(NDArrayIndex.interval(stream, stream + 1), NDArrayIndex.interval(3, 8)),
+                cur.get(NDArrayIndex.interval(stream, stream + 1), NDArrayIndex.interval(0, 3)));
+            INDArray l = vanilla.logits(w).get(NDArrayIndex.point(0), NDArrayIndex.point(7), NDArrayIndex.all()).castTo(DataType.DOUBLE);
+            both[stream] = Math.log(org.nd4j.linalg.ops.transforms.Transforms.exp(l, true).sumNumber().doubleValue())
+                - l.getDouble(held.segment(1).targets().getInt(stream, 2));
+        }
+        var segment0 = SegmentTrainer.evaluateSlidingWindow(vanilla, held, 1);
+        assertEquals((2 * sliding.lossByPosition()[2] - segment0.lossByPosition()[2]) * 2, both[0] + both[1], 1e-4,
+            "position 2 averaged over both segments and streams");
     }
 
     @Test
