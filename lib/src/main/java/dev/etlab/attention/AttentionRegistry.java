@@ -34,7 +34,9 @@ public final class AttentionRegistry {
                 + "O(T·c) per round (Kitaev et al. 2020)", LshAttention.Config.of(4, 2, 4)),
             // S = 8 fits the 8-token gradient checks; z = 0.3 (zS = 2.4, R = 2) keeps the mask off its kinks and trims to 5 keys
             new Entry("adaptive-span", "causal: a learned span z·S per head, soft mask with a ramp of R, keys trimmed to the longest "
-                + "span, O(T·L) (Sukhbaatar et al. 2019)", new AdaptiveSpan.Config(8, 2, 0.3, 5e-7, 1, false)));
+                + "span, O(T·L) (Sukhbaatar et al. 2019)", new AdaptiveSpan.Config(8, 2, 0.3, 5e-7, 1, false)),
+            new Entry("relative", "Transformer-XL: (q+u)·k + (q+v)·W_R R(i−j) with sinusoidal R, u and v shared across layers, "
+                + "rel shift; causal, a memory of earlier states in TransformerXL, O(T·(M+T)) (Dai et al. 2019)", RelativeAttention.Config.paper()));
     }
 
     public static Entry get(String kind) {

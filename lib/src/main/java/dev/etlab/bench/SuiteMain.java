@@ -8,6 +8,7 @@ import dev.etlab.attention.LogSparse;
 import dev.etlab.attention.LshAttention;
 import dev.etlab.attention.Longformer;
 import dev.etlab.attention.Performer;
+import dev.etlab.attention.RelativeAttention;
 import dev.etlab.attention.SparseTransformer;
 import dev.etlab.attention.StandardAttention;
 import java.io.IOException;
@@ -29,7 +30,8 @@ import java.util.Map;
  * {@code --suite sparse}: standard, Longformer (w = 64 each side + a global [CLS]), Sparse Transformer
  * strided and fixed (l = ⌈√n⌉, causal), LogSparse (causal, k = 3), and the dense masks of
  * Longformer, strided and LogSparse. {@code --suite reformer}: standard and exact tiled (causal) beside LSH
- * attention with chunks of 64, 32 buckets, 1, 2 and 4 rounds. Every other option is {@link BenchmarkMain}'s ({@code --attention}
+ * attention with chunks of 64, 32 buckets, 1, 2 and 4 rounds. {@code --suite transformer-xl}: standard and exact tiled
+ * (causal) beside Transformer-XL's relative attention on one segment (no memory). Every other option is {@link BenchmarkMain}'s ({@code --attention}
  * and {@code --label} excepted); default lengths 1024 … 32768.
  */
 public final class SuiteMain {
@@ -67,7 +69,13 @@ public final class SuiteMain {
             new Member("exact-tiled", new ExactTiledAttention.Config(), true),
             new Member("lsh 1 round", LshAttention.Config.of(32, 1, 64), true),
             new Member("lsh 2 rounds", LshAttention.Config.of(32, 2, 64), true),
-            new Member("lsh 4 rounds", LshAttention.Config.of(32, 4, 64), true)));
+            new Member("lsh 4 rounds", LshAttention.Config.of(32, 4, 64), true)),
+        // notebook 05: Transformer-XL's relative attention on one segment (no memory: the Attention interface's form), causal,
+        // i.e. what the (q+v)·W_R R term and the rel shift add to standard attention; the memory's effect is notebook 05's section 5
+        "transformer-xl", List.of(
+            new Member("standard", new StandardAttention.Config(), true),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), true),
+            new Member("relative (Transformer-XL)", RelativeAttention.Config.paper(), true)));
 
     public static void main(String[] args) {
         String suite = null;
