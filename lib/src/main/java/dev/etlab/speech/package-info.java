@@ -1,0 +1,15 @@
+/**
+ * The Conformer's building blocks (Gulati et al. 2020, "Conformer: Convolution-augmented Transformer for
+ * Speech Recognition", https://arxiv.org/abs/2005.08100): Swish, GLU, depthwise and pointwise convolutions
+ * over time, batch normalisation, the convolution module, the Conformer block and a convolutional
+ * subsampling front end.
+ *
+ * <p>Sequences are (B, T, C): batch, time frames, channels (C = D, the model width, inside a block;
+ * the number of mel bins at the front end). Every layer is written once against {@link dev.etlab.tensor.Ops}.
+ *
+ * <p><b>Training and evaluation.</b> Only batch normalisation behaves differently in the two modes, and the
+ * engine does not tell the mode (a gradient check runs the training behaviour on all three engines; an
+ * evaluation may run on the tape). So the layers that contain it take an explicit {@code boolean training}:
+ * true uses the batch's statistics (and, on an eager engine, updates the running ones), false the running ones.
+ */
+package dev.etlab.speech;
