@@ -204,8 +204,12 @@ class SpeechLayersTest {
         for (int b = 0; b < 2; b++) for (int head = 0; head < h; head++) for (int i = 0; i < len; i++) {
             double[] scores = new double[len];
             for (int j = 0; j < len; j++) {
-                INDArray r = RelativeSelfAttention.signedSinusoid(len, d, DataType.DOUBLE).getRow(len - 1 - (i - j)) // distance i − j
-                    .reshape(1, d).mmul(p.get("a.wr")).reshape(d);
+                double[] sinusoid = new double[d];                                   // of the distance i − j, from the formula
+                for (int e = 0; e < d; e++) {
+                    double angle = (i - j) / Math.pow(10000, (2 * (e / 2)) / (double) d);
+                    sinusoid[e] = e % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
+                }
+                INDArray r = Nd4j.createFromArray(sinusoid).reshape(1, d).mmul(p.get("a.wr")).reshape(d);
                 double s = 0;
                 for (int e = 0; e < dh; e++) {
                     int c = head * dh + e;
