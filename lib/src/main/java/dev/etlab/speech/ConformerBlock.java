@@ -50,7 +50,7 @@ public record ConformerBlock(String prefix, int dModel, int heads, int dFf, int 
 
     /**
      * @param x          (B, T, D)
-     * @param keyPadding (B, T) 1 = frame, 0 = padding, for the attention's keys; or null
+     * @param keyPadding (B, T) 1 = frame, 0 = padding: the attention's keys, and the frames the convolution zeroes; or null
      * @param training   BatchNorm's mode ({@link BatchNorm1d}); dropout is the engine's (off unless training on a tape with a seed)
      * @return (B, T, D)
      */
@@ -59,7 +59,7 @@ public record ConformerBlock(String prefix, int dModel, int heads, int dFf, int 
         x = ops.add(x, ops.mul(ffn1().apply(ops, x), 0.5));                                              // Eq. 1: x̃
         T attended = attention().apply(ops, attentionNorm().apply(ops, x), keyPadding);
         x = ops.add(x, ops.dropout(attended, dropout));                                                    // x'
-        x = ops.add(x, conv().apply(ops, x, training));                                                    // x''
+        x = ops.add(x, conv().apply(ops, x, keyPadding, training));                                                    // x''
         return outputNorm().apply(ops, ops.add(x, ops.mul(ffn2().apply(ops, x), 0.5)));                   // y
     }
 }

@@ -11,7 +11,9 @@ import dev.etlab.tensor.Ops;
  * LayerNorm → pointwise conv (D → 2D) → GLU → depthwise conv (k) → BatchNorm → Swish → pointwise conv (D → D) → dropout
  * </pre>
  * The residual is the block's ({@link ConformerBlock}). {@code training} selects BatchNorm's statistics
- * ({@link BatchNorm1d}). Padded frames, if any, enter the convolution and the batch statistics as they are.
+ * ({@link BatchNorm1d}). Given a frame padding mask, padded frames are zeroed after the GLU, so the depthwise
+ * convolution sees zeros past the end of a shorter utterance, as it would without the batch's padding (as ESPnet
+ * and fairseq2 do); they still count in BatchNorm's batch statistics, as in those implementations.
  *
  * @param kernel k of the depthwise convolution: odd for "same" padding (31 in reference implementations;
  *               the paper's ablation, Table 6, found 32 best among 3–65), any when causal
@@ -43,10 +45,26 @@ public record ConvolutionModule(String prefix, int dModel, int kernel, double dr
         project().declare(store);
     }
 
-    /** x (B, T, D) → (B, T, D), without the residual. */
+    /** x (B, T, D) → (B, T, D), without the residual; no padding. */
     public <T> T apply(Ops<T> ops, T x, boolean training) {
+        return apply(ops, x, null, training);
+    }
+
+    /**
+     * @param x            (B, T, D)
+     * @param framePadding (B, T) 1 = frame, 0 = padding; or null
+     * @return (B, T, D), without the residual
+     */
+    public <T> T apply(Ops<T> ops, T x, T framePadding, boolean training) {
         Frames.check(ops, x, dModel);
         T gated = Glu.apply(ops, expand().apply(ops, norm().apply(ops, x)));         // (B, T, 2D) → (B, T, D)
+        if (framePadding != null) {
+            long[] s = ops.shape(x);
+            long[] m = ops.shape(framePadding);
+            dev.etlab.Check.arg(m.length == 2 && m[0] == s[0] && m[1] == s[1], "framePadding", "tensor of shape " + java.util.Arrays.toString(m),
+                "shape (" + s[0] + ", " + s[1] + "): batch and time of x");
+            gated = ops.mul(gated, ops.reshape(framePadding, s[0], s[1], 1));         // padded frames → 0
+        }
         T local = depthwise().apply(ops, gated);                                      // (B, T, D)
         T activated = Swish.apply(ops, batchNorm().apply(ops, local, training));
         return ops.dropout(project().apply(ops, activated), dropout);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Finite-difference gradient checks (SameDiff graph and tape against central differences, float64) for every Conformer layer. */
 class SpeechGradientTest {
@@ -110,6 +111,18 @@ class SpeechGradientTest {
         }
     }
 
+    /** Padded frames zeroed before the depthwise convolution: their inputs get no gradient through it. */
+    @Test
+    void convolutionModuleWithFramePadding() {
+        ConvolutionModule conv = new ConvolutionModule("conv.", 4, 3, 0.0, false);
+        ParamStore p = new ParamStore(DataType.DOUBLE, 31);
+        conv.declare(p);
+        INDArray padding = Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}});
+        assertGradientsMatch(p, input(32, 2, 5, 4), new GradientCheck.Fn() {
+            public <T> T apply(Ops<T> ops, T x) { return conv.apply(ops, x, ops.constant(padding), true); }
+        }, 8);
+    }
+
     @Test
     void feedForwardModule() {
         FeedForwardModule ffn = new FeedForwardModule("ffn.", 4, 8, 0.1);
@@ -139,6 +152,10 @@ class SpeechGradientTest {
         block.declare(p);
         assertGradientsMatch(p, input(25, 2, 4, 4), new GradientCheck.Fn() {
             public <T> T apply(Ops<T> ops, T x) { return block.apply(ops, x, null, true); }
+        }, 4);
+        INDArray padding = Nd4j.createFromArray(new double[][] {{1, 1, 1, 1}, {1, 1, 1, 0}});
+        assertGradientsMatch(p, input(33, 2, 4, 4), new GradientCheck.Fn() {
+            public <T> T apply(Ops<T> ops, T x) { return block.apply(ops, x, ops.constant(padding), false); }
         }, 4);
     }
 

@@ -302,6 +302,26 @@ class SpeechLayersTest {
         assertTrue(TestData.maxAbsDiff(p.get("b.conv.bn.running_mean"), Nd4j.zeros(DataType.DOUBLE, 8)) > 0, "training pass did not update the running mean");
     }
 
+    /**
+     * Evaluation mode, every sub-layer per frame or masked: the frames of a shorter utterance do not depend on
+     * what fills its padding (attention masks the padded keys, the convolution zeroes padded frames).
+     */
+    @Test
+    void paddedFramesDoNotReachRealFramesInEvaluation() {
+        ConformerBlock block = new ConformerBlock("b.", 8, 2, 16, 5, 0.0);
+        ParamStore p = new ParamStore(DataType.DOUBLE, 28);
+        block.declare(p);
+        INDArray padding = Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
+        INDArray x = input(29, 2, 6, 8);
+        INDArray changed = x.dup();
+        changed.get(org.nd4j.linalg.indexing.NDArrayIndex.point(1), org.nd4j.linalg.indexing.NDArrayIndex.interval(4, 6),
+            org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(input(30, 2, 8).muli(10));
+        INDArray a = block.apply(eager(p), x, padding, false), b = block.apply(eager(p), changed, padding, false);
+        for (int t = 0; t < 4; t++) for (int c = 0; c < 8; c++) assertEquals(a.getDouble(1, t, c), b.getDouble(1, t, c), 1e-12);
+        INDArray unmasked = block.apply(eager(p), changed, null, false);
+        assertTrue(Math.abs(unmasked.getDouble(1, 3, 0) - b.getDouble(1, 3, 0)) > 1e-6, "without the mask the padding should leak");
+    }
+
     // ---- bad input ----
 
     static void assertMessage(Runnable r, String... words) {
@@ -325,6 +345,10 @@ class SpeechLayersTest {
         assertMessage(() -> conv.apply(eager(p), Nd4j.zeros(DataType.DOUBLE, 2, 5, 3)), "channels = 3", "4 on axis 2");
         assertMessage(() -> conv.apply(eager(p), Nd4j.zeros(DataType.DOUBLE, 5, 4)), "x = ", "rank 3");
         assertMessage(() -> Glu.apply(eager(p), Nd4j.zeros(DataType.DOUBLE, 2, 3, 5)), "channels = 5", "even");
+        ConvolutionModule module = new ConvolutionModule("m.", 4, 3, 0.0, false);
+        module.declare(p);
+        assertMessage(() -> module.apply(eager(p), Nd4j.zeros(DataType.DOUBLE, 2, 5, 4), Nd4j.ones(DataType.DOUBLE, 2, 4), false),
+            "framePadding", "(2, 5)");
 
         BatchNorm1d bn = new BatchNorm1d("bn.", 4);
         bn.declare(p);
