@@ -16,7 +16,7 @@ import dev.etlab.tensor.Ops;
  * and fairseq2 do); they still count in BatchNorm's batch statistics, as in those implementations.
  *
  * @param kernel k of the depthwise convolution: odd for "same" padding (31 in reference implementations;
- *               the paper's ablation, Table 6, found 32 best among 3–65), any when causal
+ *               the paper's kernel-size ablation, Section 3.4, found 32 best among 3–65), any when causal
  */
 public record ConvolutionModule(String prefix, int dModel, int kernel, double dropout, boolean causal) {
 

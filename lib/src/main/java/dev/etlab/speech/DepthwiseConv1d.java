@@ -9,7 +9,8 @@ import dev.etlab.tensor.Ops;
  * Depthwise 1-D convolution over the time axis of (B, T, C): each channel c has its own kernel of k taps,
  * y[t, c] = b[c] + Σ_s w[s, c] · x[t + s − left, c], zeros outside the sequence (cross-correlation, as in
  * deep-learning libraries). The Conformer's convolution module uses it with k = 32 in the paper
- * (Gulati et al. 2020, Section 3.4; odd k ≈ 31 in reference implementations so "same" padding is symmetric).
+ * (Gulati et al. 2020, kernel-size ablation in Section 3.4; odd k ≈ 31 in reference implementations, so that
+ * "same" padding is symmetric).
  *
  * <p>Padding keeps the length T: "same" pads (k − 1)/2 frames on each side (k must be odd); causal pads
  * k − 1 frames on the left only, so y[t] depends on x[≤ t] (any k). Written with one pad and k slices,

@@ -322,6 +322,29 @@ class SpeechLayersTest {
         assertTrue(Math.abs(unmasked.getDouble(1, 3, 0) - b.getDouble(1, 3, 0)) > 1e-6, "without the mask the padding should leak");
     }
 
+    /** The engine that trains: float32, dropout on, subsampling then two blocks; finite gradients for every parameter, statistics updated. */
+    @Test
+    void subsamplingAndBlocksTrainOnTheTapeInFloat32() {
+        ParamStore p = new ParamStore(DataType.FLOAT, 34);
+        ConvSubsampling sub = new ConvSubsampling("sub.", 16, 4, 8);
+        ConformerBlock[] blocks = {new ConformerBlock("b0.", 8, 2, 32, 7, 0.1), new ConformerBlock("b1.", 8, 2, 32, 7, 0.1)};
+        sub.declare(p);
+        for (ConformerBlock b : blocks) b.declare(p);
+        INDArray features = TestData.normal(35, DataType.FLOAT, 3, 40, 16);
+        TapeOps tape = TapeOps.training(p, name -> p.all().get(name).trainable(), DataType.FLOAT, new java.util.Random(36));
+        Var x = sub.apply(tape, tape.constant(features));                                    // (3, 9, 8)
+        assertArrayEquals(new long[] {3, ConvSubsampling.outputLength(40), 8}, x.shape());
+        for (ConformerBlock b : blocks) x = b.apply(tape, x, null, true);
+        tape.backward(tape.mean(tape.square(x), false));
+        var grads = tape.paramGradients();
+        assertEquals(p.trainableNames().size(), grads.size());
+        for (var g : grads.entrySet()) {
+            assertTrue(dev.etlab.Check.allFinite(g.getValue()), g.getKey() + " has a non-finite gradient");
+            assertTrue(g.getValue().norm2Number().doubleValue() > 0, g.getKey() + " got no gradient");
+        }
+        assertTrue(p.get("b1.conv.bn.running_mean").norm2Number().doubleValue() > 0, "running mean not updated");
+    }
+
     // ---- bad input ----
 
     static void assertMessage(Runnable r, String... words) {
