@@ -4,6 +4,7 @@ import dev.etlab.Check;
 import dev.etlab.nn.LayerNorm;
 import dev.etlab.nn.ParamStore;
 import dev.etlab.tensor.Ops;
+import java.util.Arrays;
 
 /**
  * The Conformer's convolution module (Gulati et al. 2020, Section 2.2, Figure 2):
@@ -61,7 +62,7 @@ public record ConvolutionModule(String prefix, int dModel, int kernel, double dr
         if (framePadding != null) {
             long[] s = ops.shape(x);
             long[] m = ops.shape(framePadding);
-            dev.etlab.Check.arg(m.length == 2 && m[0] == s[0] && m[1] == s[1], "framePadding", "tensor of shape " + java.util.Arrays.toString(m),
+            Check.arg(m.length == 2 && m[0] == s[0] && m[1] == s[1], "framePadding", "tensor of shape " + Arrays.toString(m),
                 "shape (" + s[0] + ", " + s[1] + "): batch and time of x");
             gated = ops.mul(gated, ops.reshape(framePadding, s[0], s[1], 1));         // padded frames → 0
         }

@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link RelativeAttention} is causal only (distances ≥ 0) and carries a memory; the Conformer is an
  * encoder, so this layer takes both signs of the distance and no memory. The (q + v)·W_R R products are
  * computed once per distance, (T, 2T − 1), and moved into place by {@link RelativeAttention#relShift}
- * (with S = 2T − 1 keys its valid region covers every (i, j), j &lt; T). u, v are per layer, as in
- * ESPnet's and torchaudio-era Conformer implementations.
+ * (with S = 2T − 1 keys its valid region covers every (i, j), j &lt; T). u and v belong to each layer (the
+ * Conformer paper does not say; ESPnet's relative-position attention keeps them per layer).
  *
  * @param prefix parameter names: {@code wq, bq, wk, bk, wv, bv, wo, bo} (D, D)/(D), {@code wr} (D, D), {@code u, v} (H, Dh)
  */
