@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Convolutions", https://arxiv.org/abs/1901.10430, Eq. 2–3): depthwise, with the kernel softmax-normalised over
  * its K taps and shared by the C/H_c channels of each of H_c groups:
  * <pre>
- * LightConv(u)[t, c] = Σ_j softmax(W)[⌈c·H_c/C⌉, j] · u[t + j − p, c]       p = K − 1 (causal) or (K − 1)/2 (same padding)
+ * LightConv(u)[t, c] = Σ_j softmax(W)[⌊c·H_c/C⌋, j] · u[t + j − p, c]       p = K − 1 (causal) or (K − 1)/2 (same padding)
  * </pre>
  * Causal: the K taps are the current and K − 1 past positions; bidirectional: centred, so K must be odd.
  * Padded positions enter the convolution as zeros.

@@ -216,6 +216,12 @@ class LongShortRangeAttentionTest {
     }
 
     @Test
+    void aModelConfigWithLsraSurvivesTheCheckpointCodec() {
+        ModelConfig c = ModelConfig.languageModel(20, T).withAttention(new LongShortRangeAttention.Config(5, 4));
+        assertEquals(c, dev.etlab.io.ConfigCodec.decode(dev.etlab.io.ConfigCodec.encode(c), ModelConfig.class));
+    }
+
+    @Test
     void trainsInALanguageModel() {
         ModelConfig c = new ModelConfig(Head.CAUSAL_LM, 12, 0, T, 1, H, D, D, 0.0, dev.etlab.nn.Positions.SINUSOIDAL,
             dev.etlab.nn.Pooling.MEAN, new LongShortRangeAttention.Config(3, 2));
