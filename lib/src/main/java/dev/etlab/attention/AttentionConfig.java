@@ -7,7 +7,7 @@ package dev.etlab.attention;
  */
 public sealed interface AttentionConfig permits StandardAttention.Config, DenseMaskAttention.Config, Performer.Config, Linformer.Config,
     Longformer.Config, SparseTransformer.Config, LogSparse.Config, ExactTiledAttention.Config,
-    LshAttention.Config, AdaptiveSpan.Config, RelativeAttention.Config {
+    LshAttention.Config, AdaptiveSpan.Config, RelativeAttention.Config, LongShortRangeAttention.Config {
 
     /** Short name used in tables, legends and checkpoints, e.g. {@code "standard"}. */
     String kind();
