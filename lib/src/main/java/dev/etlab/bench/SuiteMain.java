@@ -1,5 +1,6 @@
 package dev.etlab.bench;
 
+import dev.etlab.attention.AdaptiveSpan;
 import dev.etlab.attention.AttentionConfig;
 import dev.etlab.attention.DenseMaskAttention;
 import dev.etlab.attention.ExactTiledAttention;
@@ -31,7 +32,8 @@ import java.util.Map;
  * strided and fixed (l = ⌈√n⌉, causal), LogSparse (causal, k = 3), and the dense masks of
  * Longformer, strided and LogSparse. {@code --suite reformer}: standard and exact tiled (causal) beside LSH
  * attention with chunks of 64, 32 buckets, 1, 2 and 4 rounds. {@code --suite transformer-xl}: standard and exact tiled
- * (causal) beside Transformer-XL's relative attention on one segment (no memory). Every other option is {@link BenchmarkMain}'s ({@code --attention}
+ * (causal) beside Transformer-XL's relative attention on one segment (no memory). {@code --suite adaptive-span}: standard
+ * and exact tiled beside adaptive span (S = 128, R = 32) untrimmed (z = 1) and with spans shrunk to z = 0.25. Every other option is {@link BenchmarkMain}'s ({@code --attention}
  * and {@code --label} excepted); default lengths 1024 … 32768.
  */
 public final class SuiteMain {
@@ -75,7 +77,14 @@ public final class SuiteMain {
         "transformer-xl", List.of(
             new Member("standard", new StandardAttention.Config(), true),
             new Member("exact-tiled", new ExactTiledAttention.Config(), true),
-            new Member("relative (Transformer-XL)", RelativeAttention.Config.paper(), true)));
+            new Member("relative (Transformer-XL)", RelativeAttention.Config.paper(), true)),
+        // notebook 04: a maximum span S = 128 (≤ the suite test's length), ramp R = 32, no penalty; untrimmed (z = 1)
+        // against spans shrunk to z = 0.25 (a window of ⌊zS + R⌋ + 1 = 65 keys, rounded up to a multiple of 8)
+        "adaptive-span", List.of(
+            new Member("standard", new StandardAttention.Config(), true),
+            new Member("exact-tiled", new ExactTiledAttention.Config(), true),
+            new Member("adaptive span S=128 z=1", new AdaptiveSpan.Config(128, 32, 1.0, 0, 8, false), true),
+            new Member("adaptive span S=128 z=0.25", new AdaptiveSpan.Config(128, 32, 0.25, 0, 8, false), true)));
 
     public static void main(String[] args) {
         String suite = null;
