@@ -4,8 +4,6 @@ import dev.etlab.Check;
 import dev.etlab.nn.Init;
 import dev.etlab.nn.ParamStore;
 import dev.etlab.tensor.Ops;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -105,15 +103,19 @@ public final class LshAttention extends MultiHeadAttention {
 
     @Override
     protected void declareExtra(ParamStore store, String prefix) {
-        store.buffer(prefix + "rotations", Init.normal(1.0), config.rounds(), dims.headDim(), config.buckets() / 2);
+        store.buffer(prefix + "rotations", Init.normal(1.0), rotationShape());
     }
 
     /** Fresh rotations before every training step, seeded by (config seed, layer, step). */
     @Override
     public void beforeTrainingStep(ParamStore store, String prefix, int step) {
         Random rng = new Random(config.seed() * 1_000_003L + prefix.hashCode() * 31L + step);
-        store.assign(prefix + "rotations", Init.normal(1.0).create(
-            new long[] {config.rounds(), dims.headDim(), config.buckets() / 2}, store.dataType(), rng));
+        store.assign(prefix + "rotations", Init.normal(1.0).create(rotationShape(), store.dataType(), rng));
+    }
+
+    /** R for every round: (rounds, d_k, b/2). */
+    private long[] rotationShape() {
+        return new long[] {config.rounds(), dims.headDim(), config.buckets() / 2};
     }
 
     @Override
@@ -285,12 +287,5 @@ public final class LshAttention extends MultiHeadAttention {
         if (keyPadded || (dims.causal() && keyPosition > queryPosition)) return MASKED_SCORE;
         if (!config.attendAcrossBuckets() && queryBucket != keyBucket) return MASKED_SCORE;
         return 0;
-    }
-
-    /** The rounds' bucket of every position for one (batch item, head), for pictures: [round][position]. */
-    public int[][] bucketsOf(INDArray headQueryKeys, INDArray rotations) {
-        List<int[]> out = new ArrayList<>();
-        for (int r = 0; r < config.rounds(); r++) out.add(buckets(headQueryKeys, rotations.slice(r)));
-        return out.toArray(int[][]::new);
     }
 }

@@ -1,5 +1,7 @@
 package dev.etlab.compress;
 
+import dev.etlab.io.Checkpoint;
+
 import dev.etlab.io.ConfigCodec;
 import dev.etlab.nn.ModelConfig;
 import dev.etlab.nn.ParamStore;
@@ -56,11 +58,11 @@ public final class QuantizedCheckpoint {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
             out.writeInt(VERSION);
-            writeString(out, ConfigCodec.encode(model.config()));
+            Checkpoint.writeString(out, ConfigCodec.encode(model.config()));
             out.writeInt(blockSize);
             out.writeInt(model.params().all().size());
             for (ParamStore.Param p : model.params().all().values()) {
-                writeString(out, p.name());
+                Checkpoint.writeString(out, p.name());
                 out.writeBoolean(p.trainable());
                 QuantizedModel.Weight w = weights.get(p.name());
                 if (w == null) {
@@ -145,7 +147,7 @@ public final class QuantizedCheckpoint {
             int version = in.readInt();
             if (version != VERSION) throw new IllegalArgumentException("checkpoint " + path + " has format version " + version + ": expected " + VERSION);
             field = "config";
-            ModelConfig config = ConfigCodec.decode(readString(in), ModelConfig.class);
+            ModelConfig config = ConfigCodec.decode(Checkpoint.readString(in), ModelConfig.class);
             TransformerModel model = TransformerModel.create(config, 0, DataType.FLOAT);
             ParamStore store = model.params();
             field = "block size";
@@ -158,7 +160,7 @@ public final class QuantizedCheckpoint {
             Map<String, QuantizedModel.Weight> weights = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
                 field = "name of parameter " + i;
-                String name = readString(in);
+                String name = Checkpoint.readString(in);
                 in.readBoolean();
                 field = "parameter " + name;
                 INDArray target = store.get(name);
@@ -197,19 +199,5 @@ public final class QuantizedCheckpoint {
 
     private static void check(boolean ok, Path path, String field, Object value, String expected) {
         if (!ok) throw new IllegalArgumentException("checkpoint " + path + " is corrupt: " + field + " = " + value + ": expected " + expected);
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) throw new IOException("a string length of " + n + " bytes, with " + in.available() + " left");
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

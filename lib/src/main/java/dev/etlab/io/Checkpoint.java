@@ -239,13 +239,15 @@ public final class Checkpoint {
         }
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    /** A length-prefixed UTF-8 string, as checkpoints store names and configs. */
+    public static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
+    /** Reads what {@link #writeString} wrote, refusing a length beyond what is left. */
+    public static String readString(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > in.available()) throw new IOException("a string length of " + n + " bytes, with " + in.available() + " left");
         byte[] b = new byte[n];

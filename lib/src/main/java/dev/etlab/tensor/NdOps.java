@@ -170,20 +170,30 @@ public final class NdOps implements Ops<INDArray> {
 
     @Override
     public INDArray gatherRows(INDArray a, INDArray index) {
+        return pickRows(a, flatRows(a, index), index.size(1));
+    }
+
+    /** Rows {@code flat} of a (N, L, X...) seen as (N·L, X) → (N, M, X...). */
+    static INDArray pickRows(INDArray a, int[] flat, long m) {
+        long[] s = a.shape();
+        long width = a.length() / (s[0] * s[1]);
+        INDArray picked = Nd4j.pullRows(a.dup('c').reshape('c', s[0] * s[1], width), 1, flat); // (N·M, X)
+        long[] out = s.clone();
+        out[1] = m;
+        return picked.reshape('c', out);
+    }
+
+    /** Checks a (N, L, ...) and integer index (N, M), and gives the row numbers n·L + index[n, m] of the (N·L, X) view. */
+    static int[] flatRows(INDArray a, INDArray index) {
         long[] s = a.shape();
         dev.etlab.Check.arg(s.length >= 2, "a", "array of shape " + java.util.Arrays.toString(s), "rank ≥ 2: (N, L, ...)");
         dev.etlab.Check.arg(index.rank() == 2 && index.size(0) == s[0] && !index.dataType().isFPType(), "index",
             index.dataType() + " array of shape " + java.util.Arrays.toString(index.shape()), "integer ids of shape (" + s[0] + ", M)");
-        long width = a.length() / (s[0] * s[1]);
-        int[] flat = flatRows(index, s[1]);
-        INDArray picked = Nd4j.pullRows(a.dup('c').reshape('c', s[0] * s[1], width), 1, flat); // (N·M, X)
-        long[] out = s.clone();
-        out[1] = index.size(1);
-        return picked.reshape('c', out);
+        return flatRows(index, s[1]);
     }
 
     /** index (N, M) with values in [0, L) → row numbers n·L + index[n, m] of the (N·L, X) view. */
-    static int[] flatRows(INDArray index, long rows) {
+    private static int[] flatRows(INDArray index, long rows) {
         long n = index.size(0), m = index.size(1);
         int[] ids = index.dup('c').data().asInt();
         int[] flat = new int[ids.length];

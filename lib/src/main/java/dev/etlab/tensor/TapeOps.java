@@ -552,9 +552,8 @@ public final class TapeOps implements Ops<Var> {
 
     @Override
     public Var gatherRows(Var a, INDArray index) {
-        long[] s = a.shape();
-        INDArray out = nd.gatherRows(a.value(), index);
-        return unary(a, out, g -> scatterRows(g, NdOps.flatRows(index, s[1]), s));
+        int[] flat = NdOps.flatRows(a.value(), index);
+        return unary(a, NdOps.pickRows(a.value(), flat, index.size(1)), g -> scatterRows(g, flat, a.shape()));
     }
 
     /**

@@ -96,7 +96,8 @@ public final class Trainer {
 
     /** One optimisation step on a batch; returns {loss, accuracy} of the batch before the update. */
     private double[] trainStep(Batch batch) {
-        java.util.function.Supplier<double[]> work = () -> {
+        // every array of the step in one reused workspace; a reversible stack runs each block in a workspace of its own
+        return StepMemory.run("etlab-train-step", () -> {
             Step s = forwardBackward(batch);
             Map<String, INDArray> grads = s.gradients();
             Check.arg(Double.isFinite(s.loss()), "training loss at step " + step, s.loss(), "a finite number (lower the learning rate?)");
@@ -104,9 +105,7 @@ public final class Trainer {
             AdamW.clipGlobalNorm(grads, config.clipNorm());
             optimizer.step(grads, config.learningRateAt(step));
             return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
-        };
-        // every array of the step in one reused workspace; a reversible stack runs each block in a workspace of its own
-        return StepMemory.run("etlab-train-step", work);
+        });
     }
 
     /** Loss, logits and parameter gradients of one batch, with this step's dropout masks. */
