@@ -3,10 +3,11 @@
 # inputs did not change are skipped, so a second run takes a few seconds.
 #
 #   1. checks the prerequisites: JDK 17+ (java, javac, jshell), Maven 3.8+, Python 3.10+ with venv
-#   2. environment/.venv: JupyterLab, JJava (the Java kernel), nbclient, nbconvert, pinned
+#   2. environment/.venv: JupyterLab, JJava (the Java kernel), nbclient, nbconvert, eSpeak NG, pinned
 #   3. builds the library: lib/target/etlab.jar + lib/target/dependency/*.jar
 #      (the first build downloads ND4J, about 175 MB, into ~/.m2)
-#   4. data/corpus, data/series: fetches and verifies the text corpus and the real time series (data/README.md)
+#   4. data/corpus, data/series: fetches and verifies the text corpus and the real time series;
+#      data/speech: synthesises the spoken digits with eSpeak NG, once (data/README.md)
 #   5. registers the Jupyter kernel `java` in environment/.jupyter/data/kernels/java
 #
 # Usage: environment/setup.sh [--cuda | --cpu] [--force]
@@ -110,7 +111,7 @@ fi
 req_stamp="$ETLAB_VENV/.etlab-requirements"
 req_sum="$(cat "$ETLAB_ENV_DIR/requirements.txt" "$lock" | cksum) py$venv_py_version"
 if [ "$force" = 1 ] || [ "$(cat "$req_stamp" 2>/dev/null || true)" != "$req_sum" ]; then
-  say "installing JupyterLab, JJava, nbclient, nbconvert into environment/.venv (pinned: $(basename "$lock"))"
+  say "installing JupyterLab, JJava, nbclient, nbconvert, eSpeak NG into environment/.venv (pinned: $(basename "$lock"))"
   "$ETLAB_VENV_PY" -m pip install --disable-pip-version-check --quiet \
     -r "$ETLAB_ENV_DIR/requirements.txt" -c "$lock" \
     || die "pip install failed (see above). Is PyPI reachable? Re-run environment/setup.sh when it is."
@@ -155,9 +156,10 @@ else
   say "library up to date (lib/target/etlab.jar; backend $backend)"
 fi
 
-# ---------------------------------------------------------------- 4. corpus and real series
+# ---------------------------------------------------------------- 4. corpus, real series, synthesised speech
 "$ETLAB_VENV_PY" "$ETLAB_ENV_DIR/fetch_corpus.py" --root "$ETLAB_ROOT"
 "$ETLAB_VENV_PY" "$ETLAB_ENV_DIR/fetch_series.py" --root "$ETLAB_ROOT"
+"$ETLAB_VENV_PY" "$ETLAB_ENV_DIR/make_speech.py" --root "$ETLAB_ROOT"
 
 # ---------------------------------------------------------------- 5. kernelspec
 mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$ETLAB_ENV_DIR/.javacpp"
