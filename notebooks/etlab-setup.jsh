@@ -8,6 +8,7 @@ import dev.etlab.io.*;
 import dev.etlab.viz.*;
 import dev.etlab.viz.Tables.Verdict;
 import dev.etlab.compress.*;
+import dev.etlab.speech.*;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
