@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -54,8 +53,7 @@ public final class CtcTrainer {
     private final SpeechEncoder model;
     private final TrainConfig config;
     private final CtcLoss ctc;
-    private final AdamW optimizer;
-    private final Random dropoutRng;
+    private final Optimization optimization;
     private int step;
 
     /** CTC averaged over the batch's utterances ({@link CtcLoss.Reduction#MEAN}), infeasible utterances throwing. */
@@ -70,8 +68,7 @@ public final class CtcTrainer {
         this.model = model;
         this.config = config;
         this.ctc = ctc;
-        this.optimizer = new AdamW(model.params(), config);
-        this.dropoutRng = new Random(config.seed() * 31 + 7);
+        this.optimization = new Optimization(model.params(), config);
     }
 
     public SpeechEncoder model() { return model; }
@@ -124,15 +121,14 @@ public final class CtcTrainer {
         step++;
         return StepMemory.run("etlab-ctc-step", () -> {
             DataType type = model.params().dataType();
-            TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+            TapeOps ops = optimization.tape();
             Var loss = model.loss(ops, ops.constant(batch.features().castTo(type)), batch.frameLengths(), batch.targets(),
                 batch.targetLengths(), true, ctc);
             double value = loss.value().getDouble(0);
-            Check.arg(Double.isFinite(value), "training loss at step " + step, value, "a finite number (lower the learning rate?)");
+            Optimization.finite(value, step);
             ops.backward(loss);
             Map<String, INDArray> grads = new HashMap<>(ops.paramGradients());
-            AdamW.clipGlobalNorm(grads, config.clipNorm());
-            optimizer.step(grads, config.learningRateAt(step));
+            optimization.update(grads, step);
             return value;
         });
     }

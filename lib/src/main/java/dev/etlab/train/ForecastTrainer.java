@@ -15,7 +15,6 @@ import dev.etlab.viz.Progress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -32,8 +31,7 @@ public final class ForecastTrainer {
     private final ForecastModel model;
     private final ForecastData data;
     private final TrainConfig config;
-    private final AdamW optimizer;
-    private final Random dropoutRng;
+    private final Optimization optimization;
     private int step;
 
     public ForecastTrainer(ForecastModel model, ForecastData data, TrainConfig config) {
@@ -44,8 +42,7 @@ public final class ForecastTrainer {
         this.model = model;
         this.data = data;
         this.config = config;
-        this.optimizer = new AdamW(model.params(), config);
-        this.dropoutRng = new Random(config.seed() * 31 + 7);
+        this.optimization = new Optimization(model.params(), config);
     }
 
     public ForecastModel model() { return model; }
@@ -80,12 +77,12 @@ public final class ForecastTrainer {
     private double trainStep(ForecastBatch batch) {
         return StepMemory.run("etlab-forecast-step", () -> {
             DataType type = model.params().dataType();
-            TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+            TapeOps ops = optimization.tape();
             Var predicted = model.predict(ops, ops.constant(batch.inputs().castTo(type)));
             Var lossVar = QuantileLoss.loss(ops, predicted, ops.constant(batch.targets().castTo(type)),
                 ops.constant(batch.lossMask().castTo(type)), model.config().quantiles());
             double loss = lossVar.value().getDouble(0);
-            Check.arg(Double.isFinite(loss), "training loss at step " + step, loss, "a finite number (lower the learning rate?)");
+            Optimization.finite(loss, step);
             Var objective = lossVar;                      // plus each attention layer's own term (Attention.trainingLoss)
             for (var block : model.blocks()) {
                 Var term = block.attention().trainingLoss(ops, block.attentionPrefix());
@@ -93,8 +90,7 @@ public final class ForecastTrainer {
             }
             ops.backward(objective);
             Map<String, INDArray> grads = new HashMap<>(ops.paramGradients());
-            AdamW.clipGlobalNorm(grads, config.clipNorm());
-            optimizer.step(grads, config.learningRateAt(step));
+            optimization.update(grads, step);
             return loss;
         });
     }

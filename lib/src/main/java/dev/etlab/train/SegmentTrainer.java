@@ -16,7 +16,6 @@ import dev.etlab.viz.Progress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.BiFunction;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -39,8 +38,7 @@ public final class SegmentTrainer {
     private final TransformerXL model;
     private final SegmentStreams data;
     private final TrainConfig config;
-    private final AdamW optimizer;
-    private final Random dropoutRng;
+    private final Optimization optimization;
     private Memory memory = Memory.none();
     private int step;
 
@@ -57,8 +55,7 @@ public final class SegmentTrainer {
         this.model = model;
         this.data = data;
         this.config = config;
-        this.optimizer = new AdamW(model.params(), config);
-        this.dropoutRng = new Random(config.seed() * 31 + 7);
+        this.optimization = new Optimization(model.params(), config);
     }
 
     public TransformerXL model() { return model; }
@@ -90,17 +87,16 @@ public final class SegmentTrainer {
 
     private double[] trainStep(Batch batch) {
         DataType type = model.params().dataType();
-        TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+        TapeOps ops = optimization.tape();
         List<Var> kept = memory.isEmpty() ? null : memory.layers().stream().map(ops::constant).toList(); // SG(m): constants
         TransformerXL.Output<Var> out = model.forward(ops, ops.constant(batch.tokens().castTo(DataType.INT)), kept);
         Var loss = Losses.languageModelling(ops, out.logits(), ops.constant(batch.targets().castTo(DataType.INT)),
             ops.constant(batch.lossMask().castTo(type)));
         ops.backward(loss);
         double value = loss.value().getDouble(0);
-        Check.arg(Double.isFinite(value), "training loss at step " + step, value, "a finite number (lower the learning rate?)");
+        Optimization.finite(value, step);
         Map<String, INDArray> grads = new HashMap<>(ops.paramGradients());
-        AdamW.clipGlobalNorm(grads, config.clipNorm());
-        optimizer.step(grads, config.learningRateAt(step));
+        optimization.update(grads, step);
         memory = TransformerXL.nextMemory(memory, out.hiddens().stream().map(Var::value).toList(), model.config().memoryLength());
         return new double[] {value, Trainer.accuracy(out.logits().value(), batch)[0]};
     }

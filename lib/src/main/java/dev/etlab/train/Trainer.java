@@ -17,7 +17,6 @@ import dev.etlab.viz.Progress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,8 +30,7 @@ public final class Trainer {
     private final TransformerModel model;
     private final Task task;
     private final TrainConfig config;
-    private final AdamW optimizer;
-    private final Random dropoutRng;
+    private final Optimization optimization;
     private java.util.function.Consumer<Map<String, INDArray>> gradientHook = grads -> {};
     private int step;
 
@@ -45,8 +43,7 @@ public final class Trainer {
         this.model = model;
         this.task = task;
         this.config = config;
-        this.optimizer = new AdamW(model.params(), config);
-        this.dropoutRng = new Random(config.seed() * 31 + 7);
+        this.optimization = new Optimization(model.params(), config);
     }
 
     public TransformerModel model() { return model; }
@@ -100,10 +97,9 @@ public final class Trainer {
         return StepMemory.run("etlab-train-step", () -> {
             Step s = forwardBackward(batch);
             Map<String, INDArray> grads = s.gradients();
-            Check.arg(Double.isFinite(s.loss()), "training loss at step " + step, s.loss(), "a finite number (lower the learning rate?)");
+            Optimization.finite(s.loss(), step);
             gradientHook.accept(grads);
-            AdamW.clipGlobalNorm(grads, config.clipNorm());
-            optimizer.step(grads, config.learningRateAt(step));
+            optimization.update(grads, step);
             return new double[] {s.loss(), accuracy(s.logits(), batch)[0]};
         });
     }
@@ -117,7 +113,7 @@ public final class Trainer {
      */
     Step forwardBackward(Batch batch) {
         DataType type = model.params().dataType();
-        TapeOps ops = TapeOps.training(model.params(), name -> model.params().all().get(name).trainable(), type, dropoutRng);
+        TapeOps ops = optimization.tape();
         Var tokens = ops.constant(batch.tokens().castTo(DataType.INT));
         Var pad = task.padded() ? ops.constant(batch.padMask().castTo(type)) : null;
         Var logits = model.logits(ops, tokens, pad);
