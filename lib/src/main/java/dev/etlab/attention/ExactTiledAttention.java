@@ -35,6 +35,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Live memory at any time: the inputs, O, L, the gradients, and one (B, H, q-block, k-block) tile.
  * Causal: tiles entirely above the diagonal are skipped (exactly zero weight).
  *
+ * <p>Two kernels compute this on plain arrays (the eager {@link NdOps} path and the {@link TapeOps} tape): by
+ * default {@link FusedTiles}, which keeps the GEMMs on ND4J and does everything between them in one Java loop
+ * per tile, and its twin {@link Tiles}, one ND4J call per step (~15 per tile); {@link #FUSED_PROPERTY} chooses.
+ *
  * <p>On a SameDiff graph (used only to cross-check gradients) the same online softmax is written
  * with {@link Ops} primitives and SameDiff differentiates it; no single array is (T × T) there
  * either, but the graph keeps every tile for its backward pass.
@@ -43,10 +47,10 @@ public final class ExactTiledAttention extends MultiHeadAttention {
 
     /**
      * @param queryBlock queries per tile
-     * @param keyBlock   keys per tile; a tile holds B·H·queryBlock·keyBlock scores. Default 256 × 256: each tile
-     *                   costs ~15 ND4J calls, so small tiles are slow (one layer, T = 4096, F+B: 3.4 s with
-     *                   128 × 128 tiles, 1.3 s with 256, 1.0 s with 512); larger ones raise the constant memory
-     *                   (B·H·256² floats per scratch array)
+     * @param keyBlock   keys per tile; a tile holds B·H·queryBlock·keyBlock scores. Default 256 × 256: with the
+     *                   unfused twin each tile costs ~15 ND4J calls, so small tiles were slow (one layer, T = 4096,
+     *                   F+B: 3.4 s with 128 × 128 tiles, 1.3 s with 256, 1.0 s with 512); larger ones raise the
+     *                   constant memory (B·H·256² floats per scratch array)
      */
     public record Config(int queryBlock, int keyBlock) implements AttentionConfig {
         public Config {
@@ -63,11 +67,25 @@ public final class ExactTiledAttention extends MultiHeadAttention {
         @Override public Attention build(AttentionDims dims) { return new ExactTiledAttention(this, dims); }
     }
 
+    /**
+     * System property choosing the kernel of the eager and tape engines: {@code true} (the default) runs each tile's
+     * scale–mask–online-softmax chain as one plain-Java loop ({@link FusedTiles}); {@code false} runs its twin made of
+     * ND4J calls ({@link Tiles}). Read when a layer is built.
+     */
+    public static final String FUSED_PROPERTY = "etlab.attention.fusedTiles";
+
     private final Config config;
+    private final boolean fused;
 
     public ExactTiledAttention(Config config, AttentionDims dims) {
+        this(config, dims, Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true")));
+    }
+
+    /** With the kernel chosen here instead of by {@link #FUSED_PROPERTY}: the tests compare the two. */
+    ExactTiledAttention(Config config, AttentionDims dims, boolean fused) {
         super(dims);
         this.config = config;
+        this.fused = fused;
     }
 
     @Override
@@ -84,21 +102,32 @@ public final class ExactTiledAttention extends MultiHeadAttention {
         }
         if (ops instanceof NdOps nd) {
             INDArray pad = keyPadding == null ? null : Masks.paddingBias(nd, (INDArray) keyPadding);
-            return (T) tiles(nd).forward((INDArray) q, (INDArray) k, (INDArray) v, pad, scale)[0];
+            return (T) kernel(nd).forward((INDArray) q, (INDArray) k, (INDArray) v, pad, scale)[0];
         }
         return blockwise(ops, q, k, v, keyPadding == null ? null : Masks.paddingBias(ops, keyPadding), scale);
     }
 
-    /** The tiling kernel on plain arrays, computing with {@code nd} (a spy in tests). */
-    Tiles tiles(Ops<INDArray> nd) {
-        return new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+    /** The tiling kernel on plain arrays, fused or not ({@link #FUSED_PROPERTY}), computing with {@code nd} (a spy in tests). */
+    TileKernel kernel(Ops<INDArray> nd) {
+        return fused ? new FusedTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal())
+            : new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+    }
+
+    /** The tiled forward and its recomputing backward on (B, H, T, Dh) arrays; L is the log-sum-exp of each score row. */
+    interface TileKernel {
+        /** @return {O (B, H, T, Dh), L (B, H, T, 1)} */
+        INDArray[] forward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale);
+
+        /** @return {dQ, dK, dV}, each of its input's shape */
+        INDArray[] backward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale, INDArray out, INDArray lse,
+                            INDArray dOut);
     }
 
     /** Forward now (keeping O and L), backward by recomputation when the tape gets there. */
     private Var onTape(TapeOps tape, Var q, Var k, Var v, INDArray keyPadding, double scale) {
         NdOps nd = NdOps.of(name -> { throw new IllegalStateException("no parameters in the attention kernel"); }, tape.dataType());
         INDArray pad = keyPadding == null ? null : Masks.paddingBias(nd, keyPadding);
-        Tiles kernel = tiles(nd);
+        TileKernel kernel = kernel(nd);
         INDArray[] outAndLse = kernel.forward(q.value(), k.value(), v.value(), pad, scale);
         return tape.custom(new Var[] {q, k, v}, new INDArray[] {outAndLse[0]},
             g -> kernel.backward(q.value(), k.value(), v.value(), pad, scale, outAndLse[0], outAndLse[1], g[0]))[0];
@@ -108,7 +137,7 @@ public final class ExactTiledAttention extends MultiHeadAttention {
      * The tiled forward and its recomputing backward on (B, H, T, Dh) arrays. Every array it makes
      * goes through {@code nd}, so a spy sees all of them.
      */
-    static final class Tiles {
+    static final class Tiles implements TileKernel {
         private final Ops<INDArray> nd;
         private final int bq, bk;
         private final boolean causal;
@@ -126,7 +155,8 @@ public final class ExactTiledAttention extends MultiHeadAttention {
          * m, ℓ and O of a query block are updated in place, so what is allocated outside the tiles
          * (and so what a training step's workspace accumulates) stays linear in T.
          */
-        INDArray[] forward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale) {
+        @Override
+        public INDArray[] forward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale) {
             long t = q.size(2), s = k.size(2);
             List<INDArray> outs = new ArrayList<>(), lses = new ArrayList<>();
             for (long i0 = 0; i0 < t; i0 += bq) {
@@ -159,7 +189,8 @@ public final class ExactTiledAttention extends MultiHeadAttention {
         }
 
         /** @return {dQ, dK, dV}, each of its input's shape; accumulated in place, tile scratch reset per tile */
-        INDArray[] backward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale, INDArray out, INDArray lse, INDArray dOut) {
+        @Override
+        public INDArray[] backward(INDArray q, INDArray k, INDArray v, INDArray padBias, double scale, INDArray out, INDArray lse, INDArray dOut) {
             long t = q.size(2), s = k.size(2);
             INDArray dRow = nd.sum(nd.mul(dOut, out), true, -1);                       // D = rowsum(dO ⊙ O), (B, H, T, 1)
             List<INDArray> dq = new ArrayList<>(), dk = new ArrayList<>(), dv = new ArrayList<>();

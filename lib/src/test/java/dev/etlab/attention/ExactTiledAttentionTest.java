@@ -116,13 +116,71 @@ class ExactTiledAttentionTest {
         assertTrue(r.checked() > 100, "enough elements checked: " + r);
     }
 
-    /** The spy sees every array the kernel makes, forward and backward: none is anywhere near (T × T). */
-    @ParameterizedTest(name = "causal={0}")
-    @CsvSource({"false", "true"})
-    void noIntermediateGrowsWithTheSquareOfTheLength(boolean causal) {
+    /**
+     * The fused kernel against its twin made of ND4J calls: forward, and every gradient on the tape, causal or not,
+     * padded (item 1 keeps one key), tiles that do not divide T, one tile bigger than T. The layer refuses an item whose
+     * keys are all padding, so rows with no visible key are compared on the kernels directly.
+     */
+    @ParameterizedTest(name = "causal={0} tiles {1}x{2} padded={3} T={4}")
+    @CsvSource({"false,4,4,false,19", "true,4,4,false,19", "false,5,3,true,19", "true,5,3,true,19", "true,7,2,true,19",
+        "false,32,32,true,19", "true,32,16,true,19", "true,1,1,true,6", "false,8,8,false,8"})
+    void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t) {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            AttentionDims dims = new AttentionDims(D, H, 64, causal);
+            ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, true);
+            ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, false);
+            ParamStore p = new ParamStore(type, 3);
+            fused.declare(p, "attn.");
+            INDArray x = TestData.normal(5, type, B, t, D), r = TestData.normal(6, type, B, t, D);
+            INDArray pad = null;
+            if (padded) {
+                pad = Nd4j.ones(type, B, t);
+                pad.get(NDArrayIndex.point(0), NDArrayIndex.interval(t / 2, t)).assign(0);
+                pad.get(NDArrayIndex.point(1), NDArrayIndex.interval(1, t)).assign(0);
+            }
+            double tolerance = type == DataType.DOUBLE ? 1e-10 : 1e-5;
+            double diff = TestData.maxAbsDiff(twin.forward(p, "attn.", x, pad), fused.forward(p, "attn.", x, pad));
+            assertTrue(diff < tolerance, type + ": fused forward differs from its twin by " + diff);
+            Map<String, INDArray> expected = tapeGradients(twin, p, x, r, pad, type), actual = tapeGradients(fused, p, x, r, pad, type);
+            assertEquals(expected.keySet(), actual.keySet());
+            for (String name : expected.keySet()) {
+                double d = TestData.maxAbsDiff(expected.get(name), actual.get(name));
+                assertTrue(d < tolerance, type + " " + name + ": fused gradient differs from its twin by " + d);
+            }
+            if (padded) fullyMaskedRowsAsInTheTwin(causal, bq, bk, t, type, tolerance);
+        }
+    }
+
+    /** Item 1's keys all masked: every one of its rows sees no key. The fused kernel must do what the twin does. */
+    static void fullyMaskedRowsAsInTheTwin(boolean causal, int bq, int bk, int t, DataType type, double tolerance) {
+        int dh = D / H;
+        NdOps nd = NdOps.of(name -> null, type);
+        INDArray keys = Nd4j.ones(type, B, t);
+        keys.get(NDArrayIndex.point(1), NDArrayIndex.all()).assign(0);
+        INDArray pad = Masks.paddingBias(nd, keys);
+        INDArray q = TestData.normal(1, type, B, H, t, dh), k = TestData.normal(2, type, B, H, t, dh);
+        INDArray v = TestData.normal(3, type, B, H, t, dh), dOut = TestData.normal(4, type, B, H, t, dh);
+        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, bq, bk, causal), fused = new FusedTiles(nd, bq, bk, causal);
+        INDArray[] a = twin.forward(q, k, v, pad, 0.5), b = fused.forward(q, k, v, pad, 0.5);
+        INDArray[] ga = twin.backward(q, k, v, pad, 0.5, a[0], a[1], dOut), gb = fused.backward(q, k, v, pad, 0.5, b[0], b[1], dOut);
+        String[] names = {"O", "dQ", "dK", "dV"};
+        INDArray[] x = {a[0], ga[0], ga[1], ga[2]}, y = {b[0], gb[0], gb[1], gb[2]};
+        for (int i = 0; i < x.length; i++) {
+            double d = TestData.maxAbsDiff(x[i], y[i]);
+            assertTrue(d < tolerance, type + " fully masked rows, " + names[i] + ": fused differs from its twin by " + d);
+        }
+    }
+
+    /**
+     * The spy sees every array the kernel makes, forward and backward: none is anywhere near (T × T). The fused
+     * kernel makes its tile buffers through the spy too, and counts its own Java working arrays.
+     */
+    @ParameterizedTest(name = "causal={0} fused={1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void noIntermediateGrowsWithTheSquareOfTheLength(boolean causal, boolean fused) {
         int t = 96, bq = 8, bk = 8, dh = D / H;
         ShapeSpy<INDArray> spy = new ShapeSpy<>(NdOps.of(name -> null, DataType.FLOAT));
-        ExactTiledAttention.Tiles tiles = new ExactTiledAttention.Tiles(spy, bq, bk, causal);
+        ExactTiledAttention.TileKernel tiles = fused ? new FusedTiles(spy, bq, bk, causal) : new ExactTiledAttention.Tiles(spy, bq, bk, causal);
         INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
         INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
         INDArray pad = Masks.paddingBias(NdOps.of(name -> null, DataType.FLOAT), Nd4j.ones(DataType.FLOAT, B, t));
@@ -136,6 +194,41 @@ class ExactTiledAttentionTest {
         assertTrue(spy.largest * 8 <= square, "and far below the " + square + " of a (T x T) score matrix");
         // the spy does see the tiles (a spy that saw nothing would pass vacuously)
         assertTrue(spy.largest >= (long) B * H * bq * bk, "largest " + spy.largest);
+        if (tiles instanceof FusedTiles f) {
+            assertTrue(f.largestJavaArray <= linear, "largest Java array " + f.largestJavaArray + " elements, inputs have " + linear);
+            assertTrue(f.largestJavaArray >= (long) B * H * bq * bk, "the Java tile is counted: " + f.largestJavaArray);
+        }
+    }
+
+    /** The trainer runs steps inside an ND4J workspace (several, to see it reused): the fused kernel reads and writes its tiles there too. */
+    @Test
+    void fusedKernelInsideAStepWorkspaceEqualsItsTwinOutside() {
+        AttentionDims dims = new AttentionDims(D, H, 64, true);
+        ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, true);
+        ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, false);
+        ParamStore p = new ParamStore(DataType.FLOAT, 3);
+        fused.declare(p, "attn.");
+        INDArray x = TestData.normal(5, DataType.FLOAT, B, T, D), r = TestData.normal(6, DataType.FLOAT, B, T, D);
+        INDArray pad = padding(11, 17).castTo(DataType.FLOAT);
+        Map<String, INDArray> expected = tapeGradients(twin, p, x, r, pad, DataType.FLOAT);
+        for (int step = 0; step < 3; step++) {
+            double worst = dev.etlab.tensor.StepMemory.run("etlab-test-step", () -> {
+                Map<String, INDArray> actual = tapeGradients(fused, p, x, r, pad, DataType.FLOAT);
+                double d = 0;
+                for (String name : expected.keySet()) d = Math.max(d, TestData.maxAbsDiff(expected.get(name), actual.get(name)));
+                return d;
+            });
+            assertTrue(worst < 1e-5, "step " + step + ": fused gradients in a workspace differ from the twin's by " + worst);
+        }
+    }
+
+    @Test
+    void theFusedKernelsExpIsWithinAFewUlpOfMathExp() {
+        double worst = 0;
+        for (float x = -87f; x <= 1f; x += 0.000731f) worst = Math.max(worst, Math.abs(FusedTiles.expf(x) / Math.exp(x) - 1));
+        assertTrue(worst < 3e-7, "largest relative error " + worst);
+        assertEquals(0f, FusedTiles.expf((float) Masks.NEG));
+        assertEquals(1f, FusedTiles.expf(0f));
     }
 
     @Test

@@ -1,0 +1,91 @@
+package dev.etlab.bench;
+
+import dev.etlab.Lab;
+import dev.etlab.attention.Attention;
+import dev.etlab.attention.AttentionConfig;
+import dev.etlab.attention.AttentionDims;
+import dev.etlab.attention.ExactTiledAttention;
+import dev.etlab.attention.StandardAttention;
+import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Exact tiled attention's two kernels (fused tile loop, and the ND4J-call-per-step twin) and the
+ * naive standard layer, timed in one process: one layer, d_model 64, 4 heads, batch 1, float32,
+ * bidirectional (or {@code --causal true}), {@code --warmup} untimed runs (2) then the median of {@code --runs} (3). Time only; for memory use {@link SuiteMain}.
+ *
+ * <pre>
+ * java -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.TiledKernelBench \
+ *     --lengths 1024,4096 --modes forward,fb --layers tiled-ops,tiled-fused,standard --runs 3
+ * </pre>
+ */
+public final class TiledKernelBench {
+    private TiledKernelBench() {}
+
+    public static void main(String[] args) {
+        List<Integer> lengths = List.of(1024, 4096);
+        List<String> modes = List.of("forward", "fb"), layers = List.of("tiled-ops", "tiled-fused", "standard");
+        int runs = 3, warmup = 2;
+        boolean causal = false;
+        for (int i = 0; i < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--lengths" -> lengths = Arrays.stream(v.split(",")).map(Integer::parseInt).toList();
+                case "--modes" -> modes = List.of(v.split(","));
+                case "--layers" -> layers = List.of(v.split(","));
+                case "--runs" -> runs = Integer.parseInt(v);
+                case "--warmup" -> warmup = Integer.parseInt(v);
+                case "--causal" -> causal = Boolean.parseBoolean(v);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Lab.init();
+        System.out.println("| mode | T | layer | median | runs |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        for (String mode : modes) {
+            for (int t : lengths) {
+                for (String layer : layers) {
+                    double[] ms = time(layer, mode, t, warmup, runs, causal);
+                    double[] sorted = ms.clone();
+                    Arrays.sort(sorted);
+                    List<String> each = new ArrayList<>();
+                    for (double m : ms) each.add(String.format("%.1f", m));
+                    System.out.printf("| %s | %d | %s | %.1f ms | %s |%n", mode, t, layer, sorted[sorted.length / 2], String.join(", ", each));
+                }
+            }
+        }
+    }
+
+    private static double[] time(String layer, String mode, int t, int warmup, int runs, boolean causal) {
+        AttentionConfig config = layer.equals("standard") ? new StandardAttention.Config() : new ExactTiledAttention.Config();
+        if (!layer.equals("standard")) System.setProperty(ExactTiledAttention.FUSED_PROPERTY, String.valueOf(layer.equals("tiled-fused")));
+        Attention attention = config.build(new AttentionDims(64, 4, t, causal));
+        System.clearProperty(ExactTiledAttention.FUSED_PROPERTY);
+        ParamStore params = new ParamStore(DataType.FLOAT, 1);
+        attention.declare(params, "attn.");
+        Nd4j.getRandom().setSeed(2);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, t, 64);                             // (B, T, D)
+        INDArray r = Nd4j.randn(DataType.FLOAT, 1, t, 64);
+        Runnable once = mode.equals("forward") ? () -> attention.forward(params, "attn.", x, null) : () -> {
+            TapeOps tape = TapeOps.training(params, name -> true, DataType.FLOAT, null);
+            Var in = tape.leaf(x);
+            Var out = attention.apply(tape, "attn.", in, null);
+            tape.backward(tape.sum(tape.mul(out, tape.constant(r)), false));
+        };
+        for (int i = 0; i < warmup; i++) once.run();
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            once.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+}
