@@ -75,17 +75,23 @@ public final class ExactTiledAttention extends MultiHeadAttention {
     public static final String FUSED_PROPERTY = "etlab.attention.fusedTiles";
 
     private final Config config;
-    private final boolean fused;
+    private final boolean fused, ndExp;
 
     public ExactTiledAttention(Config config, AttentionDims dims) {
-        this(config, dims, Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true")));
+        this(config, dims, Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true")), FusedTiles.ndExpByDefault());
     }
 
     /** With the kernel chosen here instead of by {@link #FUSED_PROPERTY}: the tests compare the two. */
     ExactTiledAttention(Config config, AttentionDims dims, boolean fused) {
+        this(config, dims, fused, FusedTiles.ndExpByDefault());
+    }
+
+    /** Also choosing how the fused kernel exponentiates float32 tiles ({@code etlab.attention.fusedTiles.ndExp}). */
+    ExactTiledAttention(Config config, AttentionDims dims, boolean fused, boolean ndExp) {
         super(dims);
         this.config = config;
         this.fused = fused;
+        this.ndExp = ndExp;
     }
 
     @Override
@@ -109,7 +115,7 @@ public final class ExactTiledAttention extends MultiHeadAttention {
 
     /** The tiling kernel on plain arrays, fused or not ({@link #FUSED_PROPERTY}), computing with {@code nd} (a spy in tests). */
     TileKernel kernel(Ops<INDArray> nd) {
-        return fused ? new FusedTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal())
+        return fused ? new FusedTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal(), ndExp)
             : new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
     }
 

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@link ExactTiledAttention}'s kernel with each tile's element-wise chain in one plain-Java loop:
@@ -17,6 +18,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * padding masks, running maximum, exp, running sum, rescaling O; in the backward P = exp(S − L) and
  * dS = P ⊙ (dP − D)) is a single pass over the tile's scores. Dao et al. 2022, "FlashAttention",
  * https://arxiv.org/abs/2205.14135, Algorithms 1 and 2 (D = rowsum(dO ⊙ O) as in FlashAttention-2).
+ *
+ * <p>Float32 tiles by default ({@link #ND_EXP_PROPERTY}) are not copied into Java: a Java pass over the tile buffer's
+ * live NIO view writes S − m' (S − L in the backward) in place, one in-place ND4J exp turns the whole tile into P,
+ * and rowsum P comes out of the GEMM P·[V_j | 1]; rows are staged through a cols-long Java array. With the property
+ * false, and for float64, the tile is copied into a Java array and exponentiated there by a scalar loop.
  *
  * <p>Scalar loops, no Vector API. Values equal {@link ExactTiledAttention.Tiles} (its twin, made of
  * ND4J calls) to rounding. Float32 tiles are computed in float, with the masks added in the twin's
@@ -27,20 +33,40 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Memory: the inputs, O, L, the gradients, and per call a fixed set of (B, H, q-block, k-block)
  * tiles, one per distinct tile shape (at most four: full and ragged edges). The first tile of each
  * shape is made by a call on {@code nd}, so a spy sees it; Java working arrays are counted in
- * {@link #largestJavaArray}.
+ * {@link #largestJavaArray}. The in-place forward also keeps [V_j | 1] for each key block it has seen, (Dh + 1)/Dh
+ * times V in all, each made through {@code nd}.
  */
 final class FusedTiles implements ExactTiledAttention.TileKernel {
     private final Ops<INDArray> nd;
     private final int bq, bk;
     private final boolean causal;
+    /** Float32 tiles: exp by one in-place ND4J call per tile on the tile buffer itself (see {@link #ND_EXP_PROPERTY}). */
+    private final boolean ndExp;
     /** Elements of the largest Java array this kernel has made (for the memory test). */
     long largestJavaArray;
 
     FusedTiles(Ops<INDArray> nd, int bq, int bk, boolean causal) {
+        this(nd, bq, bk, causal, ndExpByDefault());
+    }
+
+    FusedTiles(Ops<INDArray> nd, int bq, int bk, boolean causal, boolean ndExp) {
         this.nd = nd;
         this.bq = bq;
         this.bk = bk;
         this.causal = causal;
+        this.ndExp = ndExp;
+    }
+
+    /**
+     * System property choosing how float32 tiles are exponentiated: {@code true} works on the tile's ND4J buffer in
+     * place (a Java pass over its live NIO view writes S − m', then one vectorised ND4J exp over the whole tile, and
+     * the row sums ℓ come out of the P·[V_j | 1] GEMM); {@code false}, the Java-array path with the scalar
+     * {@link #expf}. Float64 tiles always take the Java-array path. Read when a kernel is made.
+     */
+    static final String ND_EXP_PROPERTY = "etlab.attention.fusedTiles.ndExp";
+
+    static boolean ndExpByDefault() {
+        return Boolean.parseBoolean(System.getProperty(ND_EXP_PROPERTY, "true"));
     }
 
     @Override
@@ -54,6 +80,7 @@ final class FusedTiles implements ExactTiledAttention.TileKernel {
         v = contiguous(v);
         double[] pad = padBias == null ? null : doubles(padBias);                     // (B, S)
         float[] padF = pad == null || !single ? null : floats(pad);
+        if (single && ndExp) return forwardInPlace(q, k, v, padF, (float) scale, b, h, t, s, dh);
         Work w = new Work(single, bh * Math.min(bq, t) * Math.min(bk, s));
         double[] m = javaArray(bh * Math.min(bq, t)), l = javaArray(bh * Math.min(bq, t));
         double[] acc = javaArray(bh * Math.min(bq, t) * dh), pv = javaArray(bh * Math.min(bq, t) * dh);
@@ -141,7 +168,10 @@ final class FusedTiles implements ExactTiledAttention.TileKernel {
         }
         o = null;
         INDArray dOutC = contiguous(dOut);
-        Work sw = new Work(single, bh * Math.min(bq, t) * Math.min(bk, s)), dpw = new Work(single, bh * Math.min(bq, t) * Math.min(bk, s));
+        boolean inPlace = single && ndExp;
+        Work sw = inPlace ? null : new Work(single, bh * Math.min(bq, t) * Math.min(bk, s));
+        Work dpw = inPlace ? null : new Work(single, bh * Math.min(bq, t) * Math.min(bk, s));
+        float[] rowX = inPlace ? new float[Math.min(bk, s)] : null, rowY = inPlace ? new float[Math.min(bk, s)] : null;
         double[] dq = javaArray((long) bh * t * dh), dk = javaArray((long) bh * s * dh), dv = javaArray((long) bh * s * dh);
         double[] small = javaArray(bh * (long) Math.max(Math.min(bq, t), Math.min(bk, s)) * dh);
         Map<Long, INDArray[]> buffers = new HashMap<>();
@@ -160,6 +190,19 @@ final class FusedTiles implements ExactTiledAttention.TileKernel {
                 Nd4j.matmul(qi, kj, buf[0], false, true, false);                         // S = Q_i K_jᵀ
                 Nd4j.matmul(doi, vj, buf[1], false, true, false);                        // dP = dO_i V_jᵀ
                 int n = bh * rows * cols;
+                if (inPlace) {
+                    FloatBuffer sp = buf[0].data().asNioFloat(), dp = buf[1].data().asNioFloat();
+                    backwardShift(sp, padF, (float) scale, bh, h, rows, cols, i0, j0, offset, s, t, lRow, rowX);   // S ← S/√d + masks − L
+                    Transforms.exp(buf[0], false);                                                         // P = exp(S − L), in place
+                    backwardDs(sp, dp, bh, rows, cols, i0, t, dRow, rowX, rowY);                                          // dP ← P ⊙ (dP − D) = dS
+                    Nd4j.matmul(buf[0], doi, buf[4], true, false, false);                    // Pᵀ dO_i
+                    accumulate(buf[4], small, dv, bh, cols, s, j0, dh, 1.0);                   // dV_j += Pᵀ dO_i
+                    Nd4j.matmul(buf[1], qi, buf[4], true, false, false);                     // dSᵀ Q_i
+                    accumulate(buf[4], small, dk, bh, cols, s, j0, dh, scale);                 // dK_j += dSᵀ Q_i / √d
+                    Nd4j.matmul(buf[1], kj, buf[5], false, false, false);                    // dS K_j
+                    accumulate(buf[5], small, dq, bh, rows, t, i0, dh, scale);                 // dQ_i += dS K_j / √d
+                    continue;
+                }
                 sw.read(buf[0], n);
                 dpw.read(buf[1], n);
                 if (single) {
@@ -191,6 +234,132 @@ final class FusedTiles implements ExactTiledAttention.TileKernel {
             }
         }
         return new INDArray[] {array(dq, type, b, h, t, dh), array(dk, type, b, h, s, dh), array(dv, type, b, h, s, dh)};
+    }
+
+    /**
+     * The float32 forward with each tile worked on in its ND4J buffer: S = Q_i K_jᵀ; one Java pass over the buffer's
+     * live NIO view scales and masks S, finds m' and writes S − m'; one in-place ND4J exp turns it into P; the GEMM
+     * P·[V_j | 1] gives P V_j and, in its last column, rowsum P. No tile is copied into Java.
+     */
+    private INDArray[] forwardInPlace(INDArray q, INDArray k, INDArray v, float[] pad, float scale, int b, int h, int t, int s,
+                                      int dh) {
+        int bh = b * h, dw = dh + 1;
+        long offset = (long) s - t;
+        int most = bh * Math.min(bq, t);
+        double[] m = javaArray(most), l = javaArray(most), correction = javaArray(most);
+        double[] acc = javaArray((long) most * dh), pv = javaArray((long) most * dw);
+        double[] out = javaArray((long) bh * t * dh), lse = javaArray((long) bh * t);
+        float[] rowX = new float[Math.min(bk, s)];
+        Map<Long, INDArray[]> buffers = new HashMap<>();
+        Map<Integer, INDArray> withOnes = new HashMap<>();
+        for (int i0 = 0; i0 < t; i0 += bq) {
+            int i1 = Math.min(t, i0 + bq), rows = i1 - i0;
+            INDArray qi = rowsOf(q, i0, i1);
+            java.util.Arrays.fill(m, 0, bh * rows, Masks.NEG * 4);                    // below any masked score
+            java.util.Arrays.fill(l, 0, bh * rows, 0);
+            java.util.Arrays.fill(acc, 0, bh * rows * dh, 0);
+            int end = (int) keyEnd(i1, t, s);
+            for (int j0 = 0; j0 < end; j0 += bk) {
+                int j1 = Math.min(s, j0 + bk), cols = j1 - j0;
+                INDArray kj = rowsOf(k, j0, j1), vj = rowsOf(v, j0, j1);
+                INDArray vOnes = withOnes.computeIfAbsent(j0, key ->                       // [V_j | 1], (B, H, cols, Dh + 1), once per key block
+                    nd.concat(3, vj, nd.add(nd.mul(nd.slice(vj, 3, 0, 1), 0.0), 1.0)));
+                INDArray[] buf = buffers.computeIfAbsent(((long) rows << 32) | cols, key -> {
+                    INDArray sb = nd.matmul(qi, kj, false, true);                         // (B, H, rows, cols), seen by a spy
+                    return new INDArray[] {sb, nd.matmul(sb, vOnes, false, false)};
+                });
+                Nd4j.matmul(qi, kj, buf[0], false, true, false);                         // S = Q_i K_jᵀ
+                FloatBuffer sp = buf[0].data().asNioFloat();
+                forwardShift(sp, pad, scale, bh, h, rows, cols, i0, j0, offset, s, m, correction, rowX);
+                Transforms.exp(buf[0], false);                                            // P = exp(S − m'), in place
+                Nd4j.matmul(buf[0], vOnes, buf[1], false, false, false);                 // [P V_j | rowsum P]
+                readInto(buf[1], pv, bh * rows * dw);
+                for (int row = 0; row < bh * rows; row++) {
+                    double c = correction[row];
+                    l[row] = l[row] * c + pv[row * dw + dh];                               // ℓ ← ℓ·e^(m − m') + rowsum P
+                    for (int d = 0; d < dh; d++) acc[row * dh + d] = acc[row * dh + d] * c + pv[row * dw + d]; // O ← O·e^(m − m') + P V_j
+                }
+            }
+            for (int g = 0; g < bh; g++) {
+                for (int r = 0; r < rows; r++) {
+                    int row = g * rows + r;
+                    long at = (long) g * t + i0 + r;
+                    for (int d = 0; d < dh; d++) out[(int) (at * dh + d)] = acc[row * dh + d] / l[row];
+                    lse[(int) at] = m[row] + Math.log(l[row]);               // L = m + log ℓ
+                }
+            }
+        }
+        return new INDArray[] {array(out, DataType.FLOAT, b, h, t, dh), array(lse, DataType.FLOAT, b, h, t, 1)};
+    }
+
+    /**
+     * In the tile buffer (B·H·rows, cols): S ← S/√d + masks − m' with m' = max(m, rowmax), in float as the twin; m ← m'
+     * and correction = e^(m − m') per row. Each row is staged through a cols-long Java array (bulk copies that stay in
+     * L1; element-wise access to the NIO view was 2× slower, as C2 does not vectorise it). Without masks in a row the
+     * maximum is taken on the raw scores (x ↦ x/√d rounds monotonically, so it is the same number).
+     */
+    private void forwardShift(FloatBuffer sp, float[] pad, float scale, int bh, int h, int rows, int cols, int i0, int j0,
+                              long offset, int s, double[] m, double[] correction, float[] x) {
+        float neg = (float) Masks.NEG;
+        for (int row = 0; row < bh * rows; row++) {
+            int g = row / rows, r = row % rows, base = row * cols, padAt = (g / h) * s + j0;
+            int seen = causal ? (int) Math.max(0, Math.min(cols, i0 + r + offset - j0 + 1)) : cols;      // keys c < seen are visible
+            sp.get(base, x, 0, cols);
+            double mNew;
+            if (pad == null && seen == cols) {
+                float raw = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < cols; c++) raw = Math.max(raw, x[c]);
+                mNew = Math.max(m[row], raw * scale);
+                float mn = (float) mNew;
+                for (int c = 0; c < cols; c++) x[c] = x[c] * scale - mn;
+            } else {
+                for (int c = 0; c < seen; c++) x[c] *= scale;                                           // S / √d
+                for (int c = seen; c < cols; c++) x[c] = x[c] * scale + neg;                            // + causal mask
+                if (pad != null) for (int c = 0; c < cols; c++) x[c] += pad[padAt + c];                // + padding mask
+                float rowMax = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < cols; c++) rowMax = Math.max(rowMax, x[c]);
+                mNew = Math.max(m[row], rowMax);
+                float mn = (float) mNew;
+                for (int c = 0; c < cols; c++) x[c] -= mn;
+            }
+            sp.put(base, x, 0, cols);
+            correction[row] = Math.exp(m[row] - mNew);                                                    // e^(m − m')
+            m[row] = mNew;
+        }
+    }
+
+    /** In the tile buffer: S ← S/√d + masks − L, in float, the argument of P = exp(S − L); rows staged through {@code x}. */
+    private void backwardShift(FloatBuffer sp, float[] pad, float scale, int bh, int h, int rows, int cols, int i0, int j0,
+                               long offset, int s, int t, double[] lse, float[] x) {
+        float neg = (float) Masks.NEG;
+        for (int row = 0; row < bh * rows; row++) {
+            int g = row / rows, r = row % rows, padAt = (g / h) * s + j0, base = row * cols;
+            int seen = causal ? (int) Math.max(0, Math.min(cols, i0 + r + offset - j0 + 1)) : cols;
+            float lOfRow = (float) lse[g * t + i0 + r];
+            sp.get(base, x, 0, cols);
+            if (pad == null && seen == cols) {
+                for (int c = 0; c < cols; c++) x[c] = x[c] * scale - lOfRow;
+            } else {
+                for (int c = 0; c < seen; c++) x[c] *= scale;
+                for (int c = seen; c < cols; c++) x[c] = x[c] * scale + neg;
+                if (pad != null) for (int c = 0; c < cols; c++) x[c] += pad[padAt + c];
+                for (int c = 0; c < cols; c++) x[c] -= lOfRow;
+            }
+            sp.put(base, x, 0, cols);
+        }
+    }
+
+    /** In the dP buffer: dS = P ⊙ (dP − D); rows staged through {@code x} and {@code y}. */
+    private static void backwardDs(FloatBuffer p, FloatBuffer dp, int bh, int rows, int cols, int i0, int t, double[] dRow,
+                                   float[] x, float[] y) {
+        for (int row = 0; row < bh * rows; row++) {
+            int base = row * cols;
+            float dOfRow = (float) dRow[(row / rows) * t + i0 + row % rows];
+            p.get(base, x, 0, cols);
+            dp.get(base, y, 0, cols);
+            for (int c = 0; c < cols; c++) y[c] = x[c] * (y[c] - dOfRow);
+            dp.put(base, y, 0, cols);
+        }
     }
 
     /**

@@ -23,15 +23,21 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * java -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.TiledKernelBench \
- *     --lengths 1024,4096 --modes forward,fb --layers tiled-ops,tiled-fused,standard --runs 3
+ *     --lengths 1024,4096 --modes forward,fb --layers tiled-ops,tiled-fused,tiled-ndexp,standard --runs 3
  * </pre>
+ * Layers: {@code tiled-ops} (the ND4J-call twin), {@code tiled-fused} (fused, scalar Java exp), {@code tiled-ndexp}
+ * (fused, tiles exponentiated in place by ND4J), {@code standard}; a suffix {@code @N} runs that layer with N BLAS
+ * threads (set at run time, then restored), e.g. {@code tiled-ndexp@2}.
  */
 public final class TiledKernelBench {
     private TiledKernelBench() {}
 
+    /** FusedTiles' choice of exp for float32 tiles: tiled-fused sets it false (scalar Java exp), tiled-ndexp true. */
+    private static final String ND_EXP_PROPERTY = "etlab.attention.fusedTiles.ndExp";
+
     public static void main(String[] args) {
         List<Integer> lengths = List.of(1024, 4096);
-        List<String> modes = List.of("forward", "fb"), layers = List.of("tiled-ops", "tiled-fused", "standard");
+        List<String> modes = List.of("forward", "fb"), layers = List.of("tiled-ops", "tiled-fused", "tiled-ndexp", "standard");
         int runs = 3, warmup = 2;
         boolean causal = false;
         for (int i = 0; i < args.length; i += 2) {
@@ -51,13 +57,17 @@ public final class TiledKernelBench {
         System.out.println("| --- | --- | --- | --- | --- |");
         for (String mode : modes) {
             for (int t : lengths) {
-                for (String layer : layers) {
+                for (String name : layers) {
+                    String layer = name.contains("@") ? name.substring(0, name.indexOf('@')) : name;
+                    int blas = Nd4j.factory().blas().getMaxThreads();
+                    if (name.contains("@")) Nd4j.factory().blas().setMaxThreads(Integer.parseInt(name.substring(name.indexOf('@') + 1)));
                     double[] ms = time(layer, mode, t, warmup, runs, causal);
+                    Nd4j.factory().blas().setMaxThreads(blas);
                     double[] sorted = ms.clone();
                     Arrays.sort(sorted);
                     List<String> each = new ArrayList<>();
                     for (double m : ms) each.add(String.format("%.1f", m));
-                    System.out.printf("| %s | %d | %s | %.1f ms | %s |%n", mode, t, layer, sorted[sorted.length / 2], String.join(", ", each));
+                    System.out.printf("| %s | %d | %s | %.1f ms | %s |%n", mode, t, name, sorted[sorted.length / 2], String.join(", ", each));
                 }
             }
         }
@@ -65,9 +75,13 @@ public final class TiledKernelBench {
 
     private static double[] time(String layer, String mode, int t, int warmup, int runs, boolean causal) {
         AttentionConfig config = layer.equals("standard") ? new StandardAttention.Config() : new ExactTiledAttention.Config();
-        if (!layer.equals("standard")) System.setProperty(ExactTiledAttention.FUSED_PROPERTY, String.valueOf(layer.equals("tiled-fused")));
+        if (!layer.equals("standard")) {
+            System.setProperty(ExactTiledAttention.FUSED_PROPERTY, String.valueOf(!layer.equals("tiled-ops")));
+            System.setProperty(ND_EXP_PROPERTY, String.valueOf(layer.equals("tiled-ndexp")));
+        }
         Attention attention = config.build(new AttentionDims(64, 4, t, causal));
         System.clearProperty(ExactTiledAttention.FUSED_PROPERTY);
+        System.clearProperty(ND_EXP_PROPERTY);
         ParamStore params = new ParamStore(DataType.FLOAT, 1);
         attention.declare(params, "attn.");
         Nd4j.getRandom().setSeed(2);

@@ -125,9 +125,14 @@ class ExactTiledAttentionTest {
     @CsvSource({"false,4,4,false,19", "true,4,4,false,19", "false,5,3,true,19", "true,5,3,true,19", "true,7,2,true,19",
         "false,32,32,true,19", "true,32,16,true,19", "true,1,1,true,6", "false,8,8,false,8"})
     void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t) {
+        for (boolean ndExp : new boolean[] {false, true}) fusedKernelEqualsItsTwin(causal, bq, bk, padded, t, ndExp);
+    }
+
+    /** ndExp: float32 tiles exponentiated in place by ND4J (FusedTiles.ND_EXP_PROPERTY), or by the scalar Java loop. */
+    void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t, boolean ndExp) {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             AttentionDims dims = new AttentionDims(D, H, 64, causal);
-            ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, true);
+            ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, true, ndExp);
             ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, false);
             ParamStore p = new ParamStore(type, 3);
             fused.declare(p, "attn.");
@@ -140,19 +145,19 @@ class ExactTiledAttentionTest {
             }
             double tolerance = type == DataType.DOUBLE ? 1e-10 : 1e-5;
             double diff = TestData.maxAbsDiff(twin.forward(p, "attn.", x, pad), fused.forward(p, "attn.", x, pad));
-            assertTrue(diff < tolerance, type + ": fused forward differs from its twin by " + diff);
+            assertTrue(diff < tolerance, type + " ndExp=" + ndExp + ": fused forward differs from its twin by " + diff);
             Map<String, INDArray> expected = tapeGradients(twin, p, x, r, pad, type), actual = tapeGradients(fused, p, x, r, pad, type);
             assertEquals(expected.keySet(), actual.keySet());
             for (String name : expected.keySet()) {
                 double d = TestData.maxAbsDiff(expected.get(name), actual.get(name));
-                assertTrue(d < tolerance, type + " " + name + ": fused gradient differs from its twin by " + d);
+                assertTrue(d < tolerance, type + " ndExp=" + ndExp + " " + name + ": fused gradient differs from its twin by " + d);
             }
-            if (padded) fullyMaskedRowsAsInTheTwin(causal, bq, bk, t, type, tolerance);
+            if (padded) fullyMaskedRowsAsInTheTwin(causal, bq, bk, t, type, tolerance, ndExp);
         }
     }
 
     /** Item 1's keys all masked: every one of its rows sees no key. The fused kernel must do what the twin does. */
-    static void fullyMaskedRowsAsInTheTwin(boolean causal, int bq, int bk, int t, DataType type, double tolerance) {
+    static void fullyMaskedRowsAsInTheTwin(boolean causal, int bq, int bk, int t, DataType type, double tolerance, boolean ndExp) {
         int dh = D / H;
         NdOps nd = NdOps.of(name -> null, type);
         INDArray keys = Nd4j.ones(type, B, t);
@@ -160,14 +165,14 @@ class ExactTiledAttentionTest {
         INDArray pad = Masks.paddingBias(nd, keys);
         INDArray q = TestData.normal(1, type, B, H, t, dh), k = TestData.normal(2, type, B, H, t, dh);
         INDArray v = TestData.normal(3, type, B, H, t, dh), dOut = TestData.normal(4, type, B, H, t, dh);
-        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, bq, bk, causal), fused = new FusedTiles(nd, bq, bk, causal);
+        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, bq, bk, causal), fused = new FusedTiles(nd, bq, bk, causal, ndExp);
         INDArray[] a = twin.forward(q, k, v, pad, 0.5), b = fused.forward(q, k, v, pad, 0.5);
         INDArray[] ga = twin.backward(q, k, v, pad, 0.5, a[0], a[1], dOut), gb = fused.backward(q, k, v, pad, 0.5, b[0], b[1], dOut);
         String[] names = {"O", "dQ", "dK", "dV"};
         INDArray[] x = {a[0], ga[0], ga[1], ga[2]}, y = {b[0], gb[0], gb[1], gb[2]};
         for (int i = 0; i < x.length; i++) {
             double d = TestData.maxAbsDiff(x[i], y[i]);
-            assertTrue(d < tolerance, type + " fully masked rows, " + names[i] + ": fused differs from its twin by " + d);
+            assertTrue(d < tolerance, type + " ndExp=" + ndExp + " fully masked rows, " + names[i] + ": fused differs from its twin by " + d);
         }
     }
 
@@ -175,12 +180,12 @@ class ExactTiledAttentionTest {
      * The spy sees every array the kernel makes, forward and backward: none is anywhere near (T × T). The fused
      * kernel makes its tile buffers through the spy too, and counts its own Java working arrays.
      */
-    @ParameterizedTest(name = "causal={0} fused={1}")
-    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
-    void noIntermediateGrowsWithTheSquareOfTheLength(boolean causal, boolean fused) {
+    @ParameterizedTest(name = "causal={0} fused={1} ndExp={2}")
+    @CsvSource({"false,false,false", "true,false,false", "false,true,false", "true,true,false", "false,true,true", "true,true,true"})
+    void noIntermediateGrowsWithTheSquareOfTheLength(boolean causal, boolean fused, boolean ndExp) {
         int t = 96, bq = 8, bk = 8, dh = D / H;
         ShapeSpy<INDArray> spy = new ShapeSpy<>(NdOps.of(name -> null, DataType.FLOAT));
-        ExactTiledAttention.TileKernel tiles = fused ? new FusedTiles(spy, bq, bk, causal) : new ExactTiledAttention.Tiles(spy, bq, bk, causal);
+        ExactTiledAttention.TileKernel tiles = fused ? new FusedTiles(spy, bq, bk, causal, ndExp) : new ExactTiledAttention.Tiles(spy, bq, bk, causal);
         INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
         INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
         INDArray pad = Masks.paddingBias(NdOps.of(name -> null, DataType.FLOAT), Nd4j.ones(DataType.FLOAT, B, t));
@@ -196,15 +201,17 @@ class ExactTiledAttentionTest {
         assertTrue(spy.largest >= (long) B * H * bq * bk, "largest " + spy.largest);
         if (tiles instanceof FusedTiles f) {
             assertTrue(f.largestJavaArray <= linear, "largest Java array " + f.largestJavaArray + " elements, inputs have " + linear);
-            assertTrue(f.largestJavaArray >= (long) B * H * bq * bk, "the Java tile is counted: " + f.largestJavaArray);
+            // with the Java exp a tile is copied into Java and counted; with ndExp no tile-sized Java array exists
+            if (!ndExp) assertTrue(f.largestJavaArray >= (long) B * H * bq * bk, "the Java tile is counted: " + f.largestJavaArray);
         }
     }
 
     /** The trainer runs steps inside an ND4J workspace (several, to see it reused): the fused kernel reads and writes its tiles there too. */
-    @Test
-    void fusedKernelInsideAStepWorkspaceEqualsItsTwinOutside() {
+    @ParameterizedTest(name = "ndExp={0}")
+    @CsvSource({"false", "true"})
+    void fusedKernelInsideAStepWorkspaceEqualsItsTwinOutside(boolean ndExp) {
         AttentionDims dims = new AttentionDims(D, H, 64, true);
-        ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, true);
+        ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, true, ndExp);
         ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, false);
         ParamStore p = new ParamStore(DataType.FLOAT, 3);
         fused.declare(p, "attn.");
