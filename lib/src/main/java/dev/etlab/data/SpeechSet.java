@@ -1,6 +1,7 @@
 package dev.etlab.data;
 
 import dev.etlab.Check;
+import dev.etlab.speech.CtcBatch;
 import dev.etlab.speech.LogMel;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +113,7 @@ public final class SpeechSet {
         }
         INDArray xs = Nd4j.create(x, new long[] {b, tMax, nMels}, 'c');
         INDArray ys = Nd4j.createFromArray(y).reshape(b, lMax).castTo(DataType.INT);
-        return new SpeechBatch(xs, frames, ys, lengths, us);
+        return new SpeechBatch(new CtcBatch(xs, frames, ys, lengths), us);
     }
 
     /** All positions, shuffled by a seeded generator and cut into batches of batchSize (the last may be smaller). */
