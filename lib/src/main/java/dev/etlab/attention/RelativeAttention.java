@@ -3,6 +3,7 @@ package dev.etlab.attention;
 import dev.etlab.Check;
 import dev.etlab.nn.Init;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.nn.Positions;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.ParamSource;
@@ -143,15 +144,7 @@ public final class RelativeAttention extends MultiHeadAttention {
      * orders them), PE(d, 2i) = sin(d / 10000^(2i/D)), PE(d, 2i+1) = cos(d / 10000^(2i/D)).
      */
     public static INDArray relativeSinusoid(long keys, long dModel, DataType type) {
-        double[] table = new double[Math.toIntExact(keys * dModel)];
-        for (int r = 0; r < keys; r++) {
-            long distance = keys - 1 - r;
-            for (int i = 0; i < dModel; i++) {
-                double angle = distance / Math.pow(10000, (2 * (i / 2)) / (double) dModel);
-                table[(int) (r * dModel + i)] = i % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
-            }
-        }
-        return Nd4j.create(table, new long[] {keys, dModel}, DataType.DOUBLE).castTo(type);
+        return Positions.sinusoidRows(keys - 1, -1, keys, dModel, type);
     }
 
     /**

@@ -30,13 +30,22 @@ public enum Positions {
 
     /** The (T, D) sinusoidal table. */
     public static INDArray sinusoid(long length, long dModel, DataType type) {
-        double[] pe = new double[Math.toIntExact(length * dModel)];
-        for (int pos = 0; pos < length; pos++) {
+        return sinusoidRows(0, 1, length, dModel, type);
+    }
+
+    /**
+     * A (rows, D) table whose row r holds PE(first + r · step): the absolute table ({@link #sinusoid}) and the
+     * relative-distance tables of Transformer-XL and the Conformer (distances counting down, step −1) alike.
+     */
+    public static INDArray sinusoidRows(long first, long step, long rows, long dModel, DataType type) {
+        double[] pe = new double[Math.toIntExact(rows * dModel)];
+        for (int r = 0; r < rows; r++) {
+            long pos = first + r * step;
             for (int i = 0; i < dModel; i++) {
                 double angle = pos / Math.pow(10000, (2 * (i / 2)) / (double) dModel);
-                pe[(int) (pos * dModel + i)] = i % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
+                pe[(int) (r * dModel + i)] = i % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
             }
         }
-        return Nd4j.create(pe, new long[] {length, dModel}, DataType.DOUBLE).castTo(type);
+        return Nd4j.create(pe, new long[] {rows, dModel}, DataType.DOUBLE).castTo(type);
     }
 }

@@ -5,10 +5,10 @@ import dev.etlab.attention.Masks;
 import dev.etlab.attention.RelativeAttention;
 import dev.etlab.nn.Init;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.nn.Positions;
 import dev.etlab.tensor.Ops;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Bidirectional multi-head self-attention with Transformer-XL's relative positions, as the Conformer uses it
@@ -85,15 +85,6 @@ public record RelativeSelfAttention(String prefix, int dModel, int heads) {
      * −(T − 1)), PE(d, 2i) = sin(d / 10000^(2i/D)), PE(d, 2i+1) = cos(d / 10000^(2i/D)).
      */
     public static INDArray signedSinusoid(long length, long dModel, DataType type) {
-        long rows = 2 * length - 1;
-        double[] table = new double[Math.toIntExact(rows * dModel)];
-        for (int c = 0; c < rows; c++) {
-            long distance = length - 1 - c;
-            for (int i = 0; i < dModel; i++) {
-                double angle = distance / Math.pow(10000, (2 * (i / 2)) / (double) dModel);
-                table[(int) (c * dModel + i)] = i % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
-            }
-        }
-        return Nd4j.create(table, new long[] {rows, dModel}, DataType.DOUBLE).castTo(type);
+        return Positions.sinusoidRows(length - 1, -1, 2 * length - 1, dModel, type);
     }
 }
