@@ -12,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What the lab is running on: backend, BLAS, threads, memory, and the GPU (name and compute
- * capability) when there is one. The first cell of every notebook prints {@link #report()}.
+ * capability) when there is one, and whether the Vector API kernels are on ({@link Simd}). The first
+ * cell of every notebook prints {@link #report()}.
  *
  * <p>Before ND4J is touched on a CUDA build, the GPU is checked with {@code nvidia-smi}: this
  * ND4J build (1.0.0-M2.1, CUDA 11.6) has machine code for compute capability 3.7–8.6 only, so
@@ -140,6 +141,7 @@ public record Backend(String backend, String blasVendor, int blasThreads, int om
         m.put("GPU", gpuName == null ? "none (CPU backend)" : gpuName + ", compute capability " + gpuComputeCapability);
         m.put("Java", javaVersion);
         m.put("ND4J", nd4jVersion);
+        m.put("Vector API", Simd.status());
         m.put("JVM heap max", String.format("%.1f GiB", maxHeapBytes / 1073741824.0));
         m.put("ND4J off-heap max", String.format("%.1f GiB", maxOffHeapBytes / 1073741824.0));
         m.put("quick mode (ETLAB_QUICK)", String.valueOf(Lab.quick()));

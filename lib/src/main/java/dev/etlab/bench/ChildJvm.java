@@ -1,5 +1,6 @@
 package dev.etlab.bench;
 
+import dev.etlab.Simd;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +16,17 @@ import java.util.Map;
  *
  * <p>Copied options: {@code -Xmx}/{@code -Xms}, {@code -XX:MaxRAMPercentage} and every
  * {@code -Dorg.bytedeco.*} (JavaCPP's cache folder and memory limits) and {@code -Dorg.nd4j.*}
- * property. The environment is inherited, so {@code ETLAB_BLAS_THREADS} and {@code OMP_NUM_THREADS}
+ * property, and {@code -Detlab.simd}. The environment is inherited, so {@code ETLAB_BLAS_THREADS} and {@code OMP_NUM_THREADS}
  * reach the child as they are here.
  *
  * <p>Added: {@code MALLOC_ARENA_MAX=1} in the environment (one glibc arena, as everywhere in the
  * lab) and {@code -XX:MaxHeapFreeRatio=100}, which stops the collector from shrinking the heap:
  * after the collections that precede each run, G1 would otherwise hand heap memory back to the
  * system in the background, and resident memory falling during a point hides part of its peak
- * (a forward pass at T = 512 measured 0 bytes of peak for 13 MiB of arrays that way).
+ * (a forward pass at T = 512 measured 0 bytes of peak for 13 MiB of arrays that way). When this JVM
+ * has {@code jdk.incubator.vector} loaded ({@link Simd#moduleLoaded()}), children get
+ * {@code --add-modules=jdk.incubator.vector} too, so they run the same (vector or plain) kernels; it is
+ * added from the module layer, not copied from the input arguments, which may spell it either way.
  *
  * @param classpath   the child's classpath
  * @param jvmOptions  options before the main class
@@ -33,6 +37,9 @@ record ChildJvm(String classpath, List<String> jvmOptions, Map<String, String> e
     /** The main class children run. */
     static final String MAIN = BenchmarkChild.class.getName();
 
+    /** The option that loads the Vector API module in a child (one token, so it survives whitespace splitting). */
+    static final String ADD_VECTOR_MODULE = "--add-modules=jdk.incubator.vector";
+
     /**
      * Children of this JVM, with extra options and environment variables (which win over inherited
      * ones). When this JVM sets no JavaCPP physical-memory limit, children get
@@ -41,6 +48,7 @@ record ChildJvm(String classpath, List<String> jvmOptions, Map<String, String> e
      */
     static ChildJvm ofThisJvm(List<String> extraOptions, Map<String, String> extraEnvironment, long physicalLimitBytes) {
         List<String> options = inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (Simd.moduleLoaded()) options.add(0, ADD_VECTOR_MODULE);
         if (physicalLimitBytes > 0 && MemoryCap.physicalLimit(options).isEmpty()
             && MemoryCap.physicalLimit(extraOptions).isEmpty()) {
             options.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + physicalLimitBytes);
@@ -59,7 +67,7 @@ record ChildJvm(String classpath, List<String> jvmOptions, Map<String, String> e
         List<String> out = new ArrayList<>();
         for (String a : parentArguments) {
             if (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:MaxRAMPercentage")
-                || a.startsWith("-Dorg.bytedeco.") || a.startsWith("-Dorg.nd4j.")) {
+                || a.startsWith("-Dorg.bytedeco.") || a.startsWith("-Dorg.nd4j.") || a.startsWith("-D" + Simd.PROPERTY + "=")) {
                 out.add(a);
             }
         }

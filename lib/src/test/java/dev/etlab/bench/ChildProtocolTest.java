@@ -38,8 +38,11 @@ class ChildProtocolTest {
     @Test
     void childJvmOptionsCopyHeapAndNativeSettingsOnly() {
         List<String> parent = List.of("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.nd4j.x=1", "-Dfoo=bar",
-            "-agentlib:jdwp=transport=dt_socket", "-XX:MaxRAMPercentage=50", "-ea");
-        assertEquals(List.of("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.nd4j.x=1", "-XX:MaxRAMPercentage=50"),
+            "-agentlib:jdwp=transport=dt_socket", "-XX:MaxRAMPercentage=50", "-ea", "--add-modules=jdk.incubator.vector",
+            "-Detlab.simd=false");
+        // the module flag is not copied from the arguments (either spelling): ofThisJvm adds it from the module layer
+        assertEquals(List.of("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.nd4j.x=1", "-XX:MaxRAMPercentage=50",
+                "-Detlab.simd=false"),
             ChildJvm.inheritedOptions(parent));
         ChildJvm jvm = ChildJvm.ofThisJvm(List.of("-Xss2m"), java.util.Map.of("X", "1"), 5 * Bytes.GIB);
         assertEquals("1", jvm.environment().get("MALLOC_ARENA_MAX"));
@@ -47,6 +50,10 @@ class ChildProtocolTest {
         List<String> cmd = jvm.command();
         assertEquals(ChildJvm.MAIN, cmd.get(cmd.size() - 1));
         assertTrue(cmd.contains("-Xss2m"), cmd.toString());
+        // surefire starts this JVM with jdk.incubator.vector (lib/pom.xml): children get it once, in one token
+        assertTrue(dev.etlab.Simd.moduleLoaded());
+        assertEquals(1, cmd.stream().filter(ChildJvm.ADD_VECTOR_MODULE::equals).count(), cmd.toString());
+        assertTrue(cmd.indexOf(ChildJvm.ADD_VECTOR_MODULE) < cmd.indexOf("-cp"), cmd.toString());
         // surefire passes -Dorg.bytedeco.javacpp.maxphysicalbytes=12G: inherited, not replaced
         assertEquals(java.util.OptionalLong.of(12 * Bytes.GIB), MemoryCap.physicalLimit(jvm.jvmOptions()));
         assertEquals(java.util.OptionalLong.of(3 * Bytes.GIB), MemoryCap.physicalLimit(List.of("-Dorg.bytedeco.javacpp.maxPhysicalBytes=3g")));
