@@ -68,6 +68,9 @@ java_bin="$java_home/bin/java"
 [ -x "$java_home/bin/javac" ] || die "no javac beside $java_bin (a JRE, not a JDK). $JDK_HINT"
 "$java_bin" --list-modules 2>/dev/null | grep -q '^jdk\.jshell@' \
   || die "$java_bin has no jdk.jshell module, which the Java kernel needs. $JDK_HINT"
+# Every lab JVM is started with --add-modules=jdk.incubator.vector, which fails if the module is absent.
+"$java_bin" --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' \
+  || die "$java_bin has no jdk.incubator.vector module, which the lab's JVMs load. $JDK_HINT"
 # Maven and the kernel use this same JDK.
 export JAVA_HOME="$java_home"
 say "java $java_spec ($java_home)"

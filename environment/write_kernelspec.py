@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 GIB = 1 << 30
+VECTOR_MODULE_OPTION = "--add-modules=jdk.incubator.vector"
 
 
 def physical_memory_bytes() -> int | None:
@@ -68,6 +69,9 @@ def main() -> int:
         "-Dorg.nd4j.autodiff.samediff=false",
         # Notebooks draw into images only; on macOS this also keeps AWT from opening a Dock app.
         "-Djava.awt.headless=true",
+        # Java 17's incubating Vector API, for the kernels that have a jdk.incubator.vector variant
+        # (dev.etlab.Simd). One token, so it survives the launcher's whitespace split.
+        VECTOR_MODULE_OPTION,
     ] + os.environ.get("ETLAB_KERNEL_JVM_OPTS", "").split()
 
     # No JJAVA_CLASSPATH: every notebook's first cell puts the lab on the classpath itself
@@ -80,6 +84,10 @@ def main() -> int:
         # OpenMP waits by sleeping, not spinning: a busy-wait made steps 5x slower under any other load
         "OMP_WAIT_POLICY": "PASSIVE",
         "ETLAB_ROOT": str(root),
+        # JShell compiles cells with its own javac options: without this a cell cannot name
+        # jdk.incubator.vector types even though the kernel JVM has the module (read by JJava in
+        # the kernel JVM, so it applies in both branches below).
+        "JJAVA_COMPILER_OPTS": VECTOR_MODULE_OPTION,
         # JJava's launcher starts the kernel JVM as plain `java` from PATH: put the JDK
         # given here first, so both JVMs are the same Java (${PATH} is filled in by
         # jupyter_client from the environment of the process starting the kernel).
