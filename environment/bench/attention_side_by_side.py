@@ -82,7 +82,7 @@ def lab_points(lengths, modes, threads, cap):
                OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     out = ROOT / "build" / "bench" / "attention_side_by_side.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = ["java", "-Xmx2g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp",
+    cmd = ["java", "--add-modules=jdk.incubator.vector", "-Xmx2g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp",
            "-cp", f"{ROOT}/lib/target/etlab.jar:{ROOT}/lib/target/dependency/*", "dev.etlab.bench.SuiteMain",
            "--suite", "peers", "--lengths", ",".join(map(str, lengths)), "--modes", ",".join(modes),
            "--cap", cap, "--out", str(out)]

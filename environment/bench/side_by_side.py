@@ -24,7 +24,7 @@ def lab_results(sizes, steps, warmup, threads, engines):
     env = dict(os.environ, MALLOC_ARENA_MAX="1", OMP_NUM_THREADS=str(threads),
                OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     cp = f"{ROOT}/lib/target/etlab.jar:{ROOT}/lib/target/dependency/*"
-    cmd = ["java", "-Xmx4g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp", "-cp", cp,
+    cmd = ["java", "--add-modules=jdk.incubator.vector", "-Xmx4g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp", "-cp", cp,
            "dev.etlab.bench.TrainBenchmark", "--sizes", sizes, "--steps", str(steps), "--warmup", str(warmup), "--engines", engines]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return [json.loads(line[len("RESULT "):]) for line in out.splitlines() if line.startswith("RESULT ")]

@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * <p>From the repository root, after {@code mvn -q -B -DskipTests package}:
  * <pre>
- * MALLOC_ARENA_MAX=1 java -Xmx2g -Dorg.bytedeco.javacpp.cachedir=environment/.javacpp \
+ * MALLOC_ARENA_MAX=1 java --add-modules=jdk.incubator.vector -Xmx2g -Dorg.bytedeco.javacpp.cachedir=environment/.javacpp \
  *     -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.BenchmarkMain \
  *     --attention standard --from 256 --to 16384 --modes forward,forward+backward --out build/bench/standard.csv
  * </pre>

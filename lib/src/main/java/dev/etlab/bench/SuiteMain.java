@@ -23,7 +23,7 @@ import java.util.Map;
  * same pattern applied as a dense mask, in one run so the slopes compare like with like.
  *
  * <pre>
- * MALLOC_ARENA_MAX=1 java -Xmx2g -Dorg.nd4j.autodiff.samediff=false \
+ * MALLOC_ARENA_MAX=1 java --add-modules=jdk.incubator.vector -Xmx2g -Dorg.nd4j.autodiff.samediff=false \
  *     -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.SuiteMain \
  *     --suite sparse --from 1024 --to 32768 --cap 12g --out build/bench/sparse.csv
  * </pre>

@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * bidirectional (or {@code --causal true}), {@code --warmup} untimed runs (2) then the median of {@code --runs} (3). Time only; for memory use {@link SuiteMain}.
  *
  * <pre>
- * java -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.TiledKernelBench \
+ * java --add-modules=jdk.incubator.vector -cp 'lib/target/etlab.jar:lib/target/dependency/*' dev.etlab.bench.TiledKernelBench \
  *     --lengths 1024,4096 --modes forward,fb --layers tiled-ops,tiled-fused,tiled-ndexp,standard --runs 3
  * </pre>
  * Layers: {@code tiled-ops} (the ND4J-call twin), {@code tiled-fused} (fused, scalar Java exp), {@code tiled-ndexp}

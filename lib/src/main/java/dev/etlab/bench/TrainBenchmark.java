@@ -36,7 +36,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the data. {@code environment/bench/torch_train.py} times the same model in PyTorch.
  *
  * <pre>
- * java -cp lib/target/etlab.jar:lib/target/dependency/* dev.etlab.bench.TrainBenchmark [--sizes 128x16,512x8]
+ * java --add-modules=jdk.incubator.vector -cp lib/target/etlab.jar:lib/target/dependency/* dev.etlab.bench.TrainBenchmark [--sizes 128x16,512x8]
  *      [--steps 60] [--warmup 10] [--engines tape,samediff]
  * </pre>
  */
