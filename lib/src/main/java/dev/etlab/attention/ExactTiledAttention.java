@@ -1,6 +1,7 @@
 package dev.etlab.attention;
 
 import dev.etlab.Check;
+import dev.etlab.Simd;
 import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
 import dev.etlab.tensor.StepMemory;
@@ -75,10 +76,11 @@ public final class ExactTiledAttention extends MultiHeadAttention {
     public static final String FUSED_PROPERTY = "etlab.attention.fusedTiles";
 
     private final Config config;
-    private final boolean fused, ndExp;
+    private final boolean fused, ndExp, simd;
 
     public ExactTiledAttention(Config config, AttentionDims dims) {
-        this(config, dims, Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true")), FusedTiles.ndExpByDefault());
+        this(config, dims, Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true")), FusedTiles.ndExpByDefault(),
+            Simd.enabled());
     }
 
     /** With the kernel chosen here instead of by {@link #FUSED_PROPERTY}: the tests compare the two. */
@@ -88,10 +90,16 @@ public final class ExactTiledAttention extends MultiHeadAttention {
 
     /** Also choosing how the fused kernel exponentiates float32 tiles ({@code etlab.attention.fusedTiles.ndExp}). */
     ExactTiledAttention(Config config, AttentionDims dims, boolean fused, boolean ndExp) {
+        this(config, dims, fused, ndExp, false);
+    }
+
+    /** Also choosing whether a fused kernel may run float32 on the Vector API ({@link VectorTiles}). */
+    ExactTiledAttention(Config config, AttentionDims dims, boolean fused, boolean ndExp, boolean simd) {
         super(dims);
         this.config = config;
         this.fused = fused;
         this.ndExp = ndExp;
+        this.simd = simd;
     }
 
     @Override
@@ -115,8 +123,9 @@ public final class ExactTiledAttention extends MultiHeadAttention {
 
     /** The tiling kernel on plain arrays, fused or not ({@link #FUSED_PROPERTY}), computing with {@code nd} (a spy in tests). */
     TileKernel kernel(Ops<INDArray> nd) {
-        return fused ? new FusedTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal(), ndExp)
-            : new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+        if (!fused) return new Tiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+        if (simd) return new VectorTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal());
+        return new FusedTiles(nd, config.queryBlock(), config.keyBlock(), dims.causal(), ndExp);
     }
 
     /** The tiled forward and its recomputing backward on (B, H, T, Dh) arrays; L is the log-sum-exp of each score row. */

@@ -1,6 +1,7 @@
 package dev.etlab.bench;
 
 import dev.etlab.Lab;
+import dev.etlab.Simd;
 import dev.etlab.attention.Attention;
 import dev.etlab.attention.AttentionConfig;
 import dev.etlab.attention.AttentionDims;
@@ -26,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *     --lengths 1024,4096 --modes forward,fb --layers tiled-ops,tiled-fused,tiled-ndexp,standard --runs 3
  * </pre>
  * Layers: {@code tiled-ops} (the ND4J-call twin), {@code tiled-fused} (fused, scalar Java exp), {@code tiled-ndexp}
- * (fused, tiles exponentiated in place by ND4J), {@code standard}; a suffix {@code @N} runs that layer with N BLAS
+ * (fused, tiles exponentiated in place by ND4J), {@code tiled-simd} (the Vector API kernel, the default when the JVM
+ * loads jdk.incubator.vector; needs {@code --add-modules=jdk.incubator.vector}), {@code standard}; a suffix {@code @N} runs that layer with N BLAS
  * threads (set at run time, then restored), e.g. {@code tiled-ndexp@2}.
  */
 public final class TiledKernelBench {
@@ -37,7 +39,7 @@ public final class TiledKernelBench {
 
     public static void main(String[] args) {
         List<Integer> lengths = List.of(1024, 4096);
-        List<String> modes = List.of("forward", "fb"), layers = List.of("tiled-ops", "tiled-fused", "tiled-ndexp", "standard");
+        List<String> modes = List.of("forward", "fb"), layers = List.of("tiled-ops", "tiled-fused", "tiled-ndexp", "tiled-simd", "standard");
         int runs = 3, warmup = 2;
         boolean causal = false;
         for (int i = 0; i < args.length; i += 2) {
@@ -78,10 +80,15 @@ public final class TiledKernelBench {
         if (!layer.equals("standard")) {
             System.setProperty(ExactTiledAttention.FUSED_PROPERTY, String.valueOf(!layer.equals("tiled-ops")));
             System.setProperty(ND_EXP_PROPERTY, String.valueOf(layer.equals("tiled-ndexp")));
+            System.setProperty(Simd.PROPERTY, String.valueOf(layer.equals("tiled-simd")));
+            if (layer.equals("tiled-simd") && !Simd.enabled()) {
+                throw new IllegalStateException("tiled-simd: " + Simd.describe());
+            }
         }
         Attention attention = config.build(new AttentionDims(64, 4, t, causal));
         System.clearProperty(ExactTiledAttention.FUSED_PROPERTY);
         System.clearProperty(ND_EXP_PROPERTY);
+        System.clearProperty(Simd.PROPERTY);
         ParamStore params = new ParamStore(DataType.FLOAT, 1);
         attention.declare(params, "attn.");
         Nd4j.getRandom().setSeed(2);

@@ -125,14 +125,26 @@ class ExactTiledAttentionTest {
     @CsvSource({"false,4,4,false,19", "true,4,4,false,19", "false,5,3,true,19", "true,5,3,true,19", "true,7,2,true,19",
         "false,32,32,true,19", "true,32,16,true,19", "true,1,1,true,6", "false,8,8,false,8"})
     void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t) {
-        for (boolean ndExp : new boolean[] {false, true}) fusedKernelEqualsItsTwin(causal, bq, bk, padded, t, ndExp);
+        for (boolean ndExp : new boolean[] {false, true}) fusedKernelEqualsItsTwin(causal, bq, bk, padded, t, ndExp, false);
     }
 
-    /** ndExp: float32 tiles exponentiated in place by ND4J (FusedTiles.ND_EXP_PROPERTY), or by the scalar Java loop. */
-    void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t, boolean ndExp) {
+    /** The Vector API kernel (VectorTiles) against the same twin, in the same cases. */
+    @ParameterizedTest(name = "causal={0} tiles {1}x{2} padded={3} T={4}")
+    @CsvSource({"false,4,4,false,19", "true,4,4,false,19", "false,5,3,true,19", "true,5,3,true,19", "true,7,2,true,19",
+        "false,32,32,true,19", "true,32,16,true,19", "true,1,1,true,6", "false,8,8,false,8", "true,256,256,true,40"})
+    void vectorKernelEqualsTheTwin(boolean causal, int bq, int bk, boolean padded, int t) {
+        assertTrue(dev.etlab.Simd.enabled(), "the test JVM must load jdk.incubator.vector, or this test would test nothing");
+        fusedKernelEqualsItsTwin(causal, bq, bk, padded, t, true, true);
+    }
+
+    /**
+     * ndExp: float32 tiles exponentiated in place by ND4J (FusedTiles.ND_EXP_PROPERTY), or by the scalar Java loop;
+     * simd: float32 on the Vector API kernel instead (VectorTiles; float64 then runs FusedTiles).
+     */
+    void fusedKernelEqualsItsTwin(boolean causal, int bq, int bk, boolean padded, int t, boolean ndExp, boolean simd) {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             AttentionDims dims = new AttentionDims(D, H, 64, causal);
-            ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, true, ndExp);
+            ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, true, ndExp, simd);
             ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(bq, bk), dims, false);
             ParamStore p = new ParamStore(type, 3);
             fused.declare(p, "attn.");
@@ -145,19 +157,20 @@ class ExactTiledAttentionTest {
             }
             double tolerance = type == DataType.DOUBLE ? 1e-10 : 1e-5;
             double diff = TestData.maxAbsDiff(twin.forward(p, "attn.", x, pad), fused.forward(p, "attn.", x, pad));
-            assertTrue(diff < tolerance, type + " ndExp=" + ndExp + ": fused forward differs from its twin by " + diff);
+            assertTrue(diff < tolerance, type + " ndExp=" + ndExp + " simd=" + simd + ": fused forward differs from its twin by " + diff);
             Map<String, INDArray> expected = tapeGradients(twin, p, x, r, pad, type), actual = tapeGradients(fused, p, x, r, pad, type);
             assertEquals(expected.keySet(), actual.keySet());
             for (String name : expected.keySet()) {
                 double d = TestData.maxAbsDiff(expected.get(name), actual.get(name));
-                assertTrue(d < tolerance, type + " ndExp=" + ndExp + " " + name + ": fused gradient differs from its twin by " + d);
+                assertTrue(d < tolerance, type + " ndExp=" + ndExp + " simd=" + simd + " " + name + ": fused gradient differs from its twin by " + d);
             }
-            if (padded) fullyMaskedRowsAsInTheTwin(causal, bq, bk, t, type, tolerance, ndExp);
+            if (padded) fullyMaskedRowsAsInTheTwin(causal, bq, bk, t, type, tolerance, ndExp, simd);
         }
     }
 
     /** Item 1's keys all masked: every one of its rows sees no key. The fused kernel must do what the twin does. */
-    static void fullyMaskedRowsAsInTheTwin(boolean causal, int bq, int bk, int t, DataType type, double tolerance, boolean ndExp) {
+    static void fullyMaskedRowsAsInTheTwin(boolean causal, int bq, int bk, int t, DataType type, double tolerance, boolean ndExp,
+                                           boolean simd) {
         int dh = D / H;
         NdOps nd = NdOps.of(name -> null, type);
         INDArray keys = Nd4j.ones(type, B, t);
@@ -165,14 +178,14 @@ class ExactTiledAttentionTest {
         INDArray pad = Masks.paddingBias(nd, keys);
         INDArray q = TestData.normal(1, type, B, H, t, dh), k = TestData.normal(2, type, B, H, t, dh);
         INDArray v = TestData.normal(3, type, B, H, t, dh), dOut = TestData.normal(4, type, B, H, t, dh);
-        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, bq, bk, causal), fused = new FusedTiles(nd, bq, bk, causal, ndExp);
+        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, bq, bk, causal), fused = simd ? new VectorTiles(nd, bq, bk, causal) : new FusedTiles(nd, bq, bk, causal, ndExp);
         INDArray[] a = twin.forward(q, k, v, pad, 0.5), b = fused.forward(q, k, v, pad, 0.5);
         INDArray[] ga = twin.backward(q, k, v, pad, 0.5, a[0], a[1], dOut), gb = fused.backward(q, k, v, pad, 0.5, b[0], b[1], dOut);
         String[] names = {"O", "dQ", "dK", "dV"};
         INDArray[] x = {a[0], ga[0], ga[1], ga[2]}, y = {b[0], gb[0], gb[1], gb[2]};
         for (int i = 0; i < x.length; i++) {
             double d = TestData.maxAbsDiff(x[i], y[i]);
-            assertTrue(d < tolerance, type + " ndExp=" + ndExp + " fully masked rows, " + names[i] + ": fused differs from its twin by " + d);
+            assertTrue(d < tolerance, type + " ndExp=" + ndExp + " simd=" + simd + " fully masked rows, " + names[i] + ": fused differs from its twin by " + d);
         }
     }
 
@@ -206,12 +219,67 @@ class ExactTiledAttentionTest {
         }
     }
 
-    /** The trainer runs steps inside an ND4J workspace (several, to see it reused): the fused kernel reads and writes its tiles there too. */
-    @ParameterizedTest(name = "ndExp={0}")
+    /** The Vector API kernel makes no ND4J array but its results, and no Java array larger than an input. */
+    @ParameterizedTest(name = "causal={0}")
     @CsvSource({"false", "true"})
-    void fusedKernelInsideAStepWorkspaceEqualsItsTwinOutside(boolean ndExp) {
+    void vectorKernelHoldsNothingOfTheSquareOfTheLength(boolean causal) {
+        int t = 96, dh = D / H;
+        ShapeSpy<INDArray> spy = new ShapeSpy<>(NdOps.of(name -> null, DataType.FLOAT));
+        VectorTiles tiles = new VectorTiles(spy, 8, 8, causal);
+        INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
+        INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
+        INDArray[] outLse = tiles.forward(q, k, v, null, 0.5);
+        tiles.backward(q, k, v, null, 0.5, outLse[0], outLse[1], dOut);
+        long linear = (long) B * H * t * dh, square = (long) B * H * t * t;
+        assertTrue(spy.largest <= linear, "largest ND4J array " + spy.largest + " elements, inputs have " + linear);
+        assertEquals(linear, spy.largest, "the spy sees the results (a spy that saw nothing would pass vacuously)");
+        assertTrue(tiles.largestJavaArray <= linear, "largest Java array " + tiles.largestJavaArray + ", inputs have " + linear);
+        assertTrue(tiles.largestJavaArray * 8 <= square, "far below the " + square + " of a (T x T) score matrix");
+    }
+
+    /** Heads spread over the cores give the same bits as one thread (each head is computed the same way). */
+    @Test
+    void vectorKernelOnManyThreadsEqualsOneThreadBitForBit() {
+        int t = 300, dh = 16;                                                                    // T² ≥ 2¹⁶: the parallel path
+        NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
+        INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
+        INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
+        INDArray[][] results = new INDArray[2][];
+        for (int run = 0; run < 2; run++) {
+            System.setProperty(VectorTiles.PARALLEL_PROPERTY, String.valueOf(run == 0));
+            try {
+                VectorTiles tiles = new VectorTiles(nd, 64, 64, true);
+                INDArray[] f = tiles.forward(q, k, v, null, 0.25);
+                INDArray[] g = tiles.backward(q, k, v, null, 0.25, f[0], f[1], dOut);
+                results[run] = new INDArray[] {f[0], f[1], g[0], g[1], g[2]};
+            } finally {
+                System.clearProperty(VectorTiles.PARALLEL_PROPERTY);
+            }
+        }
+        for (int i = 0; i < 5; i++) assertEquals(results[1][i], results[0][i], "result " + i + " differs between 1 and many threads");
+    }
+
+    /** In a JVM with the Vector API loaded (tests are run so), the layer's float32 kernel is the Vector API one. */
+    @Test
+    void theDefaultKernelIsTheVectorOneWhenTheModuleIsLoaded() {
+        assertTrue(dev.etlab.Simd.enabled(), "surefire must start the JVM with --add-modules=jdk.incubator.vector");
+        ExactTiledAttention layer = (ExactTiledAttention) new ExactTiledAttention.Config().build(new AttentionDims(D, H, 64, false));
+        assertTrue(layer.kernel(NdOps.of(name -> null, DataType.FLOAT)) instanceof VectorTiles);
+        System.setProperty(dev.etlab.Simd.PROPERTY, "false");
+        try {
+            ExactTiledAttention off = (ExactTiledAttention) new ExactTiledAttention.Config().build(new AttentionDims(D, H, 64, false));
+            assertTrue(off.kernel(NdOps.of(name -> null, DataType.FLOAT)) instanceof FusedTiles, "-Detlab.simd=false: the plain kernel");
+        } finally {
+            System.clearProperty(dev.etlab.Simd.PROPERTY);
+        }
+    }
+
+    /** The trainer runs steps inside an ND4J workspace (several, to see it reused): the fused kernel reads and writes its tiles there too. */
+    @ParameterizedTest(name = "ndExp={0} simd={1}")
+    @CsvSource({"false,false", "true,false", "true,true"})
+    void fusedKernelInsideAStepWorkspaceEqualsItsTwinOutside(boolean ndExp, boolean simd) {
         AttentionDims dims = new AttentionDims(D, H, 64, true);
-        ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, true, ndExp);
+        ExactTiledAttention fused = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, true, ndExp, simd);
         ExactTiledAttention twin = new ExactTiledAttention(new ExactTiledAttention.Config(5, 3), dims, false);
         ParamStore p = new ParamStore(DataType.FLOAT, 3);
         fused.declare(p, "attn.");
