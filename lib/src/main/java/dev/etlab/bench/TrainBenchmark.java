@@ -37,8 +37,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp lib/target/etlab.jar:lib/target/dependency/* dev.etlab.bench.TrainBenchmark [--sizes 128x16,512x8]
- *      [--steps 60] [--warmup 10] [--engines tape,samediff]
+ *      [--steps 60] [--warmup 10] [--engines tape,samediff] [--attention standard]
  * </pre>
+ * {@code --attention} takes a registry kind with its defaults: {@code exact-tiled} is the same softmax attention
+ * computed by tiles (on the Vector API kernel when the JVM loads it), {@code standard} the naive (T × T) layer.
  */
 public final class TrainBenchmark {
     static final int VOCAB = 85;
@@ -60,12 +62,13 @@ public final class TrainBenchmark {
         int steps = Integer.parseInt(opts.getOrDefault("steps", "60"));
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "10"));
         List<String> engines = Arrays.asList(opts.getOrDefault("engines", "tape,samediff").split(","));
+        String attention = opts.getOrDefault("attention", "standard");
         Lab.init();
         System.out.println(dev.etlab.Backend.report());
         List<Result> results = new ArrayList<>();
         for (int[] tb : sizes) {
             for (String engine : engines) {
-                Result r = run(engine.trim(), tb[0], tb[1], steps, warmup);
+                Result r = run(engine.trim(), tb[0], tb[1], steps, warmup, attention);
                 results.add(r);
                 System.out.println(format(r));
                 System.out.println(json(r));
@@ -77,8 +80,14 @@ public final class TrainBenchmark {
 
     /** Trains {@code steps} steps of the notebook-00 model on one engine and times them. */
     public static Result run(String engine, int length, int batch, int steps, int warmup) {
+        return run(engine, length, batch, steps, warmup, "standard");
+    }
+
+    /** As {@link #run(String, int, int, int, int)} with the model's attention a registry kind (its defaults). */
+    public static Result run(String engine, int length, int batch, int steps, int warmup, String attention) {
         Check.arg(steps > warmup, "steps", steps, "more than the warm-up (" + warmup + ")");
-        ModelConfig config = ModelConfig.languageModel(VOCAB, length);
+        ModelConfig config = ModelConfig.languageModel(VOCAB, length)
+            .withAttention(dev.etlab.attention.AttentionRegistry.get(attention).defaults());
         TransformerModel model = TransformerModel.create(config, 2);
         TrainConfig train = TrainConfig.defaults().withSteps(steps).withBatchSize(batch);
         AdamW adam = new AdamW(model.params(), train);
