@@ -21,7 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * tiny length ({@value #PRIMING_LENGTH}), unmeasured: loading classes, compiling SameDiff's
  * machinery and growing the JVM's code and metadata areas are one-time costs of the process, not
  * of the length being measured (they added about 100 MiB of resident memory to the first
- * forward+backward point otherwise).
+ * forward+backward point otherwise). When the Vector API is on ({@link dev.etlab.Simd}), the work then runs
+ * {@value #JIT_PRIMING_RUNS} more times at {@value #JIT_PRIMING_LENGTH}: until the JIT has compiled them, Vector API
+ * loops run interpreted, boxing every vector, 10–20× slower and with heap garbage that grew the resident memory of
+ * exact tiled attention's first points by ~200 MiB; that is a cost of a fresh JVM, not of the length measured.
  *
  * <p>Running out of memory (Java's or ND4J's) and any other failure of the workload give a skipped
  * point whose reason says what happened; they never escape.
@@ -30,6 +33,7 @@ final class PointMeasurer {
     private PointMeasurer() {}
 
     static final int PRIMING_LENGTH = 16;
+    static final int JIT_PRIMING_LENGTH = 256, JIT_PRIMING_RUNS = 10;
 
     private static final Set<String> PRIMED = ConcurrentHashMap.newKeySet();
 
@@ -88,6 +92,10 @@ final class PointMeasurer {
         if (!PRIMED.add(key)) return;
         try {
             Workload.prepare(setup, mode, PRIMING_LENGTH).runOnce();
+            if (dev.etlab.Simd.enabled()) {
+                Workload jit = Workload.prepare(setup, mode, JIT_PRIMING_LENGTH);
+                for (int i = 0; i < JIT_PRIMING_RUNS; i++) jit.runOnce();
+            }
         } catch (RuntimeException e) {
             // a mechanism that cannot run this short: its first measured point pays the one-time costs instead
         }
