@@ -219,6 +219,36 @@ class ExactTiledAttentionTest {
         }
     }
 
+    /**
+     * The Vector API kernel on the kernels' own (B, H, T, Dh) arrays against the ND4J twin, forward and backward, with a
+     * head of exactly one vector (Dh = lanes: the kernel's row path) and of a quarter of one (the dot-product path).
+     */
+    @ParameterizedTest(name = "causal={0} padded={1} T={2} S={3} head=lanes/{4}")
+    @CsvSource({"false,false,37,37,1", "true,false,37,37,1", "false,true,37,37,1", "true,true,37,37,1", "true,true,300,300,1",
+        "false,false,5,9,1", "true,true,37,37,4", "false,true,300,300,4"})
+    void vectorKernelEqualsTheTwinOnEveryHeadSize(boolean causal, boolean padded, int t, int s, int fraction) {
+        int dh = Math.max(1, VectorTiles.lanes() / fraction);
+        NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
+        INDArray q = TestData.normal(11, DataType.FLOAT, B, H, t, dh), k = TestData.normal(12, DataType.FLOAT, B, H, s, dh);
+        INDArray v = TestData.normal(13, DataType.FLOAT, B, H, s, dh), dOut = TestData.normal(14, DataType.FLOAT, B, H, t, dh);
+        INDArray pad = null;
+        if (padded) {
+            INDArray keys = Nd4j.ones(DataType.FLOAT, B, s);
+            keys.get(NDArrayIndex.point(1), NDArrayIndex.interval(s / 3, s)).assign(0);
+            pad = Masks.paddingBias(nd, keys);
+        }
+        double scale = 1 / Math.sqrt(dh);
+        ExactTiledAttention.TileKernel twin = new ExactTiledAttention.Tiles(nd, 64, 64, causal), vector = new VectorTiles(nd, 64, 64, causal);
+        INDArray[] a = twin.forward(q, k, v, pad, scale), b = vector.forward(q, k, v, pad, scale);
+        INDArray[] ga = twin.backward(q, k, v, pad, scale, a[0], a[1], dOut), gb = vector.backward(q, k, v, pad, scale, b[0], b[1], dOut);
+        String[] names = {"O", "L", "dQ", "dK", "dV"};
+        INDArray[] x = {a[0], a[1], ga[0], ga[1], ga[2]}, y = {b[0], b[1], gb[0], gb[1], gb[2]};
+        for (int i = 0; i < x.length; i++) {
+            double d = TestData.maxAbsDiff(x[i], y[i]);
+            assertTrue(d < 2e-5, "Dh=" + dh + " " + names[i] + ": the vector kernel differs from the twin by " + d);
+        }
+    }
+
     /** The Vector API kernel makes no ND4J array but its results, and no Java array larger than an input. */
     @ParameterizedTest(name = "causal={0}")
     @CsvSource({"false", "true"})
