@@ -6,7 +6,11 @@ one after the other on the same machine, and prints the medians side by side wit
 PyTorch. Run it with nothing else busy: on a 2-core machine any other load distorts every figure.
 
     environment/bench/setup_torch.sh                      # once: PyTorch in environment/.venv-torch
-    environment/.venv-torch/bin/python environment/bench/side_by_side.py [--sizes 128x16,512x8] [--steps 60]
+    environment/.venv-torch/bin/python environment/bench/side_by_side.py [--sizes 128x16,512x8] [--steps 60] \
+        [--engines tape,samediff] [--attention standard,exact-tiled]
+
+--attention runs the lab once per attention kind: `standard` is the naive layer (the (T x T) scores as ND4J
+arrays), `exact-tiled` the same softmax attention by tiles (the Vector API kernel when the JVM loads it).
 
 The lab must be built first (environment/setup.sh). PyTorch is never a dependency of the lab.
 """
@@ -20,14 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def lab_results(sizes, steps, warmup, threads, engines):
+def lab_results(sizes, steps, warmup, threads, engines, attention):
     env = dict(os.environ, MALLOC_ARENA_MAX="1", OMP_NUM_THREADS=str(threads),
                OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     cp = f"{ROOT}/lib/target/etlab.jar:{ROOT}/lib/target/dependency/*"
     cmd = ["java", "--add-modules=jdk.incubator.vector", "-Xmx4g", f"-Dorg.bytedeco.javacpp.cachedir={ROOT}/environment/.javacpp", "-cp", cp,
-           "dev.etlab.bench.TrainBenchmark", "--sizes", sizes, "--steps", str(steps), "--warmup", str(warmup), "--engines", engines]
+           "dev.etlab.bench.TrainBenchmark", "--sizes", sizes, "--steps", str(steps), "--warmup", str(warmup), "--engines", engines, "--attention", attention]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    return [json.loads(line[len("RESULT "):]) for line in out.splitlines() if line.startswith("RESULT ")]
+    results = [json.loads(line[len("RESULT "):]) for line in out.splitlines() if line.startswith("RESULT ")]
+    for r in results:
+        r["engine"] = f"{r['engine']}, {attention}"
+    return results
 
 
 def torch_results(sizes, steps, warmup, threads):
@@ -44,8 +51,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--engines", default="tape,samediff")
+    ap.add_argument("--attention", default="standard", help="comma-separated attention kinds for the lab's model")
     args = ap.parse_args()
-    lab = lab_results(args.sizes, args.steps, args.warmup, args.threads, args.engines)
+    lab = [r for kind in args.attention.split(",")
+           for r in lab_results(args.sizes, args.steps, args.warmup, args.threads, args.engines, kind.strip())]
     torch = torch_results(args.sizes, args.steps, args.warmup, args.threads)
     ref = {(r["length"], r["batch"]): r for r in torch}
     print(f"median ms per training step, steps {args.warmup + 1}-{args.steps}, {args.threads} threads, "
