@@ -85,6 +85,28 @@ class LongformerVectorTest {
         }
     }
 
+    /** The trainer runs steps inside an ND4J workspace (several, to see it reused): the vector window's gradients there equal the twin's outside. */
+    @Test
+    void insideAStepWorkspaceEqualsTheTwinOutside() {
+        int t = 21, d = 8;
+        AttentionDims dims = new AttentionDims(d, H, t, true);
+        Longformer vector = new Longformer(Longformer.Config.of(3), dims, true), twin = new Longformer(Longformer.Config.of(3), dims, false);
+        ParamStore p = new ParamStore(DataType.FLOAT, 3);
+        vector.declare(p, "a.");
+        INDArray x = TestData.normal(5, DataType.FLOAT, B, t, d), r = TestData.normal(6, DataType.FLOAT, B, t, d);
+        INDArray pad = padding(t, 4, DataType.FLOAT);
+        Map<String, INDArray> expected = tapeGradients(twin, p, x, r, pad);
+        for (int step = 0; step < 3; step++) {
+            double worst = dev.etlab.tensor.StepMemory.run("etlab-test-step", () -> {
+                Map<String, INDArray> actual = tapeGradients(vector, p, x, r, pad);
+                double most = 0;
+                for (String name : expected.keySet()) most = Math.max(most, LongformerTest.diff(expected.get(name), actual.get(name)));
+                return most;
+            });
+            assertTrue(worst < 1e-5, "step " + step + ": gradients in a workspace differ from the twin's by " + worst);
+        }
+    }
+
     /** In a JVM with the Vector API loaded (tests are run so), a float32 layer built the usual way takes the vector window. */
     @Test
     void theDefaultLayerTakesTheVectorWindowOnFloat32Only() {
