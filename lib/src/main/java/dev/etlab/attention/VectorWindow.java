@@ -20,8 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Layout as in {@link VectorTiles}: K and V transposed per head into (Dh, S') arrays (S' = T rounded up to whole
  * vectors, plus one vector), products along the keys one vector at a time, four query rows sharing each key vector
- * (four independent FMA chains), exp by the Vector API's {@code EXP}. The (B, H, T, Dh) inputs are copied into Java
- * arrays; the results come back through {@code nd}.
+ * (four independent FMA chains), exp by the Vector API's {@code EXP}; with a head of exactly one vector (Dh = lanes)
+ * P·V and dS·K add whole key rows instead (no reductions). The (B, H, T, Dh) inputs are copied into Java arrays; the
+ * results come back through {@code nd}.
  *
  * <p>Masks, to agree with the chunked path of {@link Longformer} to float rounding: the queries are scaled by 1/√Dh
  * before the product (as there); keys outside the band or the sequence get −∞ (the chunked path gives them
@@ -36,7 +37,6 @@ final class VectorWindow {
     /** Query rows computed together. */
     private static final int ROWS = 4;
     private static final float NEG = (float) Masks.NEG;
-    private static final float[] ONES = {1f, 1f, 1f, 1f};
 
     /** Forward calls made so far, by every instance (lets a test see that a layer took this path). */
     static final AtomicLong FORWARD_CALLS = new AtomicLong();
@@ -111,7 +111,7 @@ final class VectorWindow {
         float[] qr = new float[ROWS * dh], scores = new float[ROWS * kb], o = new float[ROWS * dh];
         float[] m = new float[ROWS], l = new float[ROWS];
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
-            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), width = roundUp(endKey(i0 + rows - 1, sh.t) - j0);
+            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);                                          // Q/√d, as the chunked path scales
             scoreBlock(qr, kt, keyBias, sh, i0, j0, width, scores);                              // S + masks
             for (int r = 0; r < ROWS; r++) {
@@ -120,7 +120,8 @@ final class VectorWindow {
                 l[r] = expInPlace(scores, r * kb, width, m[r]);                                  // P = exp(S − m), ℓ = rowsum P
             }
             Arrays.fill(o, 0f);
-            accumulatePv(scores, vt, sh, j0, width, ONES, o);                                    // P V
+            if (dh == L) accumulateRows(scores, v, g * sh.t * dh, kb, j0, end, o);               // P V
+            else accumulatePv(scores, vt, sh, j0, width, o);
             for (int r = 0; r < rows; r++) {
                 int at = g * sh.t + i0 + r;
                 for (int c = 0; c < dh; c++) out[at * dh + c] = o[r * dh + c] / l[r];           // O = P V / ℓ
@@ -194,8 +195,8 @@ final class VectorWindow {
         return sum.reduceLanes(VectorOperators.ADD);
     }
 
-    /** o[r, c] += factor[r] · Σ_j p[r, j] Xᵀ[c, j0 + j] for the four rows (X = V, or K in the backward). */
-    private static void accumulatePv(float[] p, float[] xt, Shape sh, int j0, int width, float[] factor, float[] o) {
+    /** o[r, c] += Σ_j p[r, j] Xᵀ[c, j0 + j] for the four rows (X = V, or K in the backward). */
+    private static void accumulatePv(float[] p, float[] xt, Shape sh, int j0, int width, float[] o) {
         int dh = sh.dh, kb = sh.stride;
         for (int c = 0; c < dh; c++) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -207,11 +208,33 @@ final class VectorWindow {
                 a2 = x.fma(FloatVector.fromArray(F, p, 2 * kb + jj), a2);
                 a3 = x.fma(FloatVector.fromArray(F, p, 3 * kb + jj), a3);
             }
-            o[c] += a0.reduceLanes(VectorOperators.ADD) * factor[0];
-            o[dh + c] += a1.reduceLanes(VectorOperators.ADD) * factor[1];
-            o[2 * dh + c] += a2.reduceLanes(VectorOperators.ADD) * factor[2];
-            o[3 * dh + c] += a3.reduceLanes(VectorOperators.ADD) * factor[3];
+            o[c] += a0.reduceLanes(VectorOperators.ADD);
+            o[dh + c] += a1.reduceLanes(VectorOperators.ADD);
+            o[2 * dh + c] += a2.reduceLanes(VectorOperators.ADD);
+            o[3 * dh + c] += a3.reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    /**
+     * {@link #accumulatePv} when a head is exactly one vector (Dh = lanes, 16 with AVX-512), as in
+     * VectorTiles.accumulateRows: each key's row of X (row-major, head from {@code base}) times the four rows' weights,
+     * added into four vector accumulators; no reductions. Keys [j0, end) only: the lanes after them weigh 0.
+     */
+    private static void accumulateRows(float[] p, float[] x, int base, int stride, int j0, int end, float[] o) {
+        FloatVector a0 = FloatVector.fromArray(F, o, 0), a1 = FloatVector.fromArray(F, o, L);
+        FloatVector a2 = FloatVector.fromArray(F, o, 2 * L), a3 = FloatVector.fromArray(F, o, 3 * L);
+        for (int j = j0; j < end; j++) {
+            int jj = j - j0;
+            FloatVector row = FloatVector.fromArray(F, x, base + j * L);
+            a0 = row.fma(FloatVector.broadcast(F, p[jj]), a0);
+            a1 = row.fma(FloatVector.broadcast(F, p[stride + jj]), a1);
+            a2 = row.fma(FloatVector.broadcast(F, p[2 * stride + jj]), a2);
+            a3 = row.fma(FloatVector.broadcast(F, p[3 * stride + jj]), a3);
+        }
+        a0.intoArray(o, 0);
+        a1.intoArray(o, L);
+        a2.intoArray(o, 2 * L);
+        a3.intoArray(o, 3 * L);
     }
 
     // ---------------------------------------------------------------- backward
@@ -224,9 +247,8 @@ final class VectorWindow {
         float[] dkt = array((long) dh * sh.sPadded), dvt = array((long) dh * sh.sPadded);
         float[] qr = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
         float[] p = new float[ROWS * kb], ds = new float[ROWS * kb], dqr = new float[ROWS * dh];
-        float[] scales = {scale, scale, scale, scale};
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
-            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), width = roundUp(endKey(i0 + rows - 1, sh.t) - j0);
+            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);
             gatherRows(dO, g, sh, i0, rows, 1f, dor);
             for (int r = 0; r < ROWS; r++) {
@@ -236,8 +258,9 @@ final class VectorWindow {
             scoreBlock(qr, kt, keyBias, sh, i0, j0, width, p);                                   // S + masks, as in the forward
             probabilitiesAndDs(p, ds, vt, dor, lr, dr, sh, j0, width);                           // P = exp(S − L), dS
             Arrays.fill(dqr, 0f);
-            accumulatePv(ds, kt, sh, j0, width, scales, dqr);                                    // dQ_i = dS K / √d
-            System.arraycopy(dqr, 0, dq, (g * sh.t + i0) * dh, rows * dh);
+            if (dh == L) accumulateRows(ds, k, g * sh.t * dh, kb, j0, end, dqr);                 // dS K
+            else accumulatePv(ds, kt, sh, j0, width, dqr);
+            for (int e = 0, at = (g * sh.t + i0) * dh; e < rows * dh; e++) dq[at + e] = dqr[e] * scale; // dQ_i = dS K / √d
             outerAccumulate(ds, qr, dkt, sh, j0, width);                                         // dK += dSᵀ (Q_i/√d)
             outerAccumulate(p, dor, dvt, sh, j0, width);                                         // dV += Pᵀ dO_i
         }
