@@ -1,9 +1,13 @@
 package dev.etlab.attention;
 
 import dev.etlab.Check;
+import dev.etlab.Simd;
 import dev.etlab.nn.Init;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,6 +32,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * (Section 3.1, "Linear Projections for Global Attention"); the other rows score the global keys
  * with the ordinary K_s, V_s, in the same softmax as their window, each global key counted once.
  * A few rows are picked, and put back, by slices of runs of consecutive indices (no gather).
+ *
+ * <p>On float32 with the Vector API loaded ({@link Simd#enabled()}), dilation 1 and no global token, the eager
+ * ({@link NdOps}) and tape ({@link TapeOps}) engines run the window as banded FlashAttention instead
+ * ({@link VectorWindow}: four query rows against their 2w + 4 keys, in registers, backward by recomputation); the
+ * chunked path is its twin and still runs everything else (float64, dilation &gt; 1, global tokens, SameDiff).
  */
 public final class Longformer extends MultiHeadAttention {
 
@@ -120,11 +129,18 @@ public final class Longformer extends MultiHeadAttention {
 
     private final Config config;
     private final int[] global;
+    private final boolean simd;
 
     public Longformer(Config config, AttentionDims dims) {
+        this(config, dims, Simd.enabled());
+    }
+
+    /** With simd = false the window always takes the chunked path ({@link VectorWindow}'s twin): the tests compare the two. */
+    Longformer(Config config, AttentionDims dims, boolean simd) {
         super(dims);
         this.config = config;
         this.global = config.global();
+        this.simd = simd;
     }
 
     @Override
@@ -165,7 +181,36 @@ public final class Longformer extends MultiHeadAttention {
 
     /** Every row's window, and the global keys, in one softmax (global rows are replaced afterwards by {@link #globalRows}). */
     @Override
+    @SuppressWarnings("unchecked")
     protected <T> T attend(Ops<T> ops, String prefix, T q, T k, T v, T keyPadding) {
+        if (vectorWindow(ops)) {
+            double scale = 1.0 / Math.sqrt(ops.size(q, 3));
+            if (ops instanceof TapeOps tape) {
+                return (T) onTape(tape, (Var) q, (Var) k, (Var) v, keyPadding == null ? null : ((Var) keyPadding).value(), scale);
+            }
+            return (T) new VectorWindow((NdOps) ops, config.window(), dims.causal())
+                .forward((INDArray) q, (INDArray) k, (INDArray) v, (INDArray) keyPadding, scale)[0];
+        }
+        return chunked(ops, q, k, v, keyPadding);
+    }
+
+    /** Whether the window runs on {@link VectorWindow}: float32 eager or tape, Vector API on, dilation 1, no global token. */
+    private boolean vectorWindow(Ops<?> ops) {
+        return simd && ops.dataType() == DataType.FLOAT && config.dilation() == 1 && global.length == 0
+            && (ops instanceof NdOps || ops instanceof TapeOps);
+    }
+
+    /** The banded forward now (keeping O and L), its backward by recomputation when the tape gets there. */
+    private Var onTape(TapeOps tape, Var q, Var k, Var v, INDArray keyPadding, double scale) {
+        NdOps nd = NdOps.of(name -> { throw new IllegalStateException("no parameters in the attention kernel"); }, tape.dataType());
+        VectorWindow kernel = new VectorWindow(nd, config.window(), dims.causal());
+        INDArray[] outAndLse = kernel.forward(q.value(), k.value(), v.value(), keyPadding, scale);
+        return tape.custom(new Var[] {q, k, v}, new INDArray[] {outAndLse[0]},
+            g -> kernel.backward(q.value(), k.value(), v.value(), keyPadding, scale, outAndLse[0], outAndLse[1], g[0]))[0];
+    }
+
+    /** The window by chunks of w queries against (w × 3w) blocks of keys, with the global keys in the same softmax. */
+    private <T> T chunked(Ops<T> ops, T q, T k, T v, T keyPadding) {
         long[] s = ops.shape(q);
         long b = s[0], h = s[1], n = s[2], dh = s[3];
         int w = config.window(), d = config.dilation();
