@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * dφ(k_j) = w_j (dKVᵀ v_j + dks), dv_j = w_j dKV φ(k_j); through the feature map da = dφ ⊙ exp(a − M) and
  * dx = d^(−1/4)·(ωᵀda − x̃·Σ_f da_f).
  *
- * <p>Memory: Java copies of Q, K, V (and G), φ(K) of the head being worked on (T × m'), KV and dKV: linear in T.
+ * <p>Memory: Java copies of Q, K, V (and G) and the outputs, KV and dKV per head; φ(k_j) is recomputed (from k_j, the
+ * head's M and ω) rather than stored, so nothing is T × m.
  * Results come back through {@code nd}.
  */
 final class VectorFavor {
@@ -102,38 +103,34 @@ final class VectorFavor {
 
     // ---------------------------------------------------------------- one head
 
-    /** The keys' side of one head: φ(K) (T, m'), exp(a − M) (T, m'), KV (Dh, m'), ks (m'). */
-    private record KeyState(float[] phi, float[] expPart, float[] kv, float[] ks) {}
+    /** The keys' side of one head: M (their stabiliser), KV (Dh, m'), ks (m'). φ(k_j) is recomputed where needed, never stored. */
+    private record KeyState(float keyMax, float[] kv, float[] ks) {}
 
     private KeyState keys(int g, Shape sh, float[] k, float[] v, float[] w) {
         int t = sh.t, base = g * t * dh;
-        float[] phi = new float[t * mp], expPart = new float[t * mp], xs = new float[dh];
+        float[] xs = new float[dh], phi = new float[mp], expPart = new float[mp];
         float keyMax = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < t; j++) {                                                      // a_jf into phi; M over all j, f
+        for (int j = 0; j < t; j++) {                                                      // M = max over all j, f of ω_fᵀk̃_j
             scaled(k, base + j * dh, xs);
-            keyMax = Math.max(keyMax, logFeatures(xs, phi, j * mp));
+            keyMax = Math.max(keyMax, logFeatures(xs, phi, 0));
         }
-        FloatVector epsTerm = FloatVector.broadcast(F, eps * (float) Math.exp(-keyMax));
         float[] kv = new float[dh * mp], ks = new float[mp];
         for (int j = 0; j < t; j++) {
             float wj = w == null ? 1f : w[(g / sh.h) * t + j];
-            for (int f = 0; f < mp; f += L) {                                              // φ = exp(a − M) + ε e^(−M)
-                FloatVector keepF = FloatVector.fromArray(F, featureKeep, f);
-                FloatVector e = FloatVector.fromArray(F, phi, j * mp + f).sub(keyMax).lanewise(VectorOperators.EXP).mul(keepF);
-                e.intoArray(expPart, j * mp + f);
-                FloatVector p = e.add(epsTerm.mul(keepF));
-                p.intoArray(phi, j * mp + f);
-                FloatVector.fromArray(F, ks, f).add(p.mul(wj)).intoArray(ks, f);          // ks += w_j φ(k_j)
+            if (wj == 0f) continue;                                                        // a padded key adds nothing
+            scaled(k, base + j * dh, xs);
+            keyFeatures(xs, keyMax, phi, expPart);
+            for (int f = 0; f < mp; f += L) {                                              // ks += w_j φ(k_j)
+                FloatVector.fromArray(F, ks, f).add(FloatVector.fromArray(F, phi, f).mul(wj)).intoArray(ks, f);
             }
-            if (wj == 0f) continue;
             for (int c = 0; c < dh; c++) {                                                 // KV[c] += w_j v_jc φ(k_j)
                 FloatVector vc = FloatVector.broadcast(F, v[base + j * dh + c] * wj);
                 for (int f = 0; f < mp; f += L) {
-                    FloatVector.fromArray(F, phi, j * mp + f).fma(vc, FloatVector.fromArray(F, kv, c * mp + f)).intoArray(kv, c * mp + f);
+                    FloatVector.fromArray(F, phi, f).fma(vc, FloatVector.fromArray(F, kv, c * mp + f)).intoArray(kv, c * mp + f);
                 }
             }
         }
-        return new KeyState(phi, expPart, kv, ks);
+        return new KeyState(keyMax, kv, ks);
     }
 
     private void forwardHead(int g, Shape sh, float[] q, float[] k, float[] v, float[] w, float[] out) {
@@ -184,6 +181,8 @@ final class VectorFavor {
         for (int j = 0; j < t; j++) {
             float wj = w == null ? 1f : w[(g / sh.h) * t + j];
             if (wj == 0f) continue;                                                        // a padded key: no gradient
+            scaled(k, base + j * dh, xs);
+            keyFeatures(xs, keys.keyMax, phi, expPart);                                    // φ(k_j), recomputed
             for (int f = 0; f < mp; f += L) {                                              // dφ(k_j) = w_j (dKVᵀ v_j + dks)
                 FloatVector d = FloatVector.fromArray(F, dks, f);
                 for (int c = 0; c < dh; c++) {
@@ -191,9 +190,8 @@ final class VectorFavor {
                 }
                 d.mul(wj).intoArray(dphiK, f);
             }
-            for (int c = 0; c < dh; c++) dv[base + j * dh + c] = wj * dot(dkv, c * mp, keys.phi, j * mp);  // dv_j = w_j dKV φ(k_j)
-            scaled(k, base + j * dh, xs);
-            featureMapBackward(dphiK, 0, keys.expPart, j * mp, xs, dk, base + j * dh, dOmegaT);
+            for (int c = 0; c < dh; c++) dv[base + j * dh + c] = wj * dot(dkv, c * mp, phi, 0);  // dv_j = w_j dKV φ(k_j)
+            featureMapBackward(dphiK, 0, expPart, 0, xs, dk, base + j * dh, dOmegaT);
         }
         return dOmegaT;
     }
@@ -229,7 +227,17 @@ final class VectorFavor {
 
     /** One query's φ (max per row) into phi and exp(a − M) into expPart. */
     private void queryFeatures(float[] xs, float[] phi, float[] expPart) {
-        float max = logFeatures(xs, phi, 0);
+        stabilised(phi, logFeatures(xs, phi, 0), expPart);
+    }
+
+    /** One key's φ with the head's stabiliser M into phi and exp(a − M) into expPart. */
+    private void keyFeatures(float[] xs, float keyMax, float[] phi, float[] expPart) {
+        logFeatures(xs, phi, 0);
+        stabilised(phi, keyMax, expPart);
+    }
+
+    /** phi holds a on entry; φ = exp(a − M) + ε e^(−M) on exit (0 past m), exp(a − M) into expPart. */
+    private void stabilised(float[] phi, float max, float[] expPart) {
         FloatVector epsTerm = FloatVector.broadcast(F, eps * (float) Math.exp(-max));
         for (int f = 0; f < mp; f += L) {
             FloatVector keepF = FloatVector.fromArray(F, featureKeep, f);
