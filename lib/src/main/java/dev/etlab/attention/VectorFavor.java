@@ -103,8 +103,11 @@ final class VectorFavor {
 
     // ---------------------------------------------------------------- one head
 
-    /** The keys' side of one head: M (their stabiliser), KV (Dh, m'), ks (m'). φ(k_j) is recomputed where needed, never stored. */
-    private record KeyState(float keyMax, float[] kv, float[] ks) {}
+    /**
+     * The keys' side of one head: M (their stabiliser), KV (Dh, m'), ks (m'), and when Dh fits in one vector KVᵀ (m', L)
+     * (zeros past Dh) for {@link #numerator}; null otherwise. φ(k_j) is recomputed where needed, never stored.
+     */
+    private record KeyState(float keyMax, float[] kv, float[] ks, float[] kvT) {}
 
     private KeyState keys(int g, Shape sh, float[] k, float[] v, float[] w) {
         int t = sh.t, base = g * t * dh;
@@ -130,7 +133,12 @@ final class VectorFavor {
                 }
             }
         }
-        return new KeyState(keyMax, kv, ks);
+        float[] kvT = null;
+        if (dh <= L) {
+            kvT = new float[mp * L];
+            for (int c = 0; c < dh; c++) for (int f = 0; f < mp; f++) kvT[f * L + c] = kv[c * mp + f];
+        }
+        return new KeyState(keyMax, kv, ks, kvT);
     }
 
     private void forwardHead(int g, Shape sh, float[] q, float[] k, float[] v, float[] w, float[] out) {
@@ -249,7 +257,22 @@ final class VectorFavor {
 
     /** num_c = φᵀKV[c] into num; returns den = φᵀks. */
     private float numerator(float[] phi, KeyState keys, float[] num) {
-        for (int c = 0; c < dh; c++) num[c] = dot(keys.kv, c * mp, phi, 0);
+        if (keys.kvT == null) {
+            for (int c = 0; c < dh; c++) num[c] = dot(keys.kv, c * mp, phi, 0);
+        } else {                                                                           // Dh ≤ L: whole KVᵀ rows, no reductions
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int f = 0;
+            for (; f + 3 < mp; f += 4) {
+                a0 = FloatVector.fromArray(F, keys.kvT, f * L).fma(FloatVector.broadcast(F, phi[f]), a0);
+                a1 = FloatVector.fromArray(F, keys.kvT, (f + 1) * L).fma(FloatVector.broadcast(F, phi[f + 1]), a1);
+                a2 = FloatVector.fromArray(F, keys.kvT, (f + 2) * L).fma(FloatVector.broadcast(F, phi[f + 2]), a2);
+                a3 = FloatVector.fromArray(F, keys.kvT, (f + 3) * L).fma(FloatVector.broadcast(F, phi[f + 3]), a3);
+            }
+            for (; f < mp; f++) a0 = FloatVector.fromArray(F, keys.kvT, f * L).fma(FloatVector.broadcast(F, phi[f]), a0);
+            float[] row = new float[L];
+            a0.add(a1).add(a2.add(a3)).intoArray(row, 0);
+            System.arraycopy(row, 0, num, 0, dh);
+        }
         return dot(keys.ks, 0, phi, 0);
     }
 

@@ -155,7 +155,7 @@ class PerformerTest {
     }
 
     @ParameterizedTest(name = "m={0} D={1} H={2} T={3} padded={4}")
-    @CsvSource({"64,32,2,24,false", "10,32,2,24,true", "37,16,2,40,true", "64,64,4,70,true", "16,8,1,5,false"})
+    @CsvSource({"64,32,2,24,false", "10,32,2,24,true", "37,16,2,40,true", "64,64,4,70,true", "16,8,1,5,false", "24,64,2,20,true"})
     void vectorKernelEqualsTheTwinForwardAndOnTheTape(int m, int d, int h, int t, boolean padded) {
         assertTrue(dev.etlab.Simd.enabled(), "the test JVM must load jdk.incubator.vector, or this test would test nothing");
         AttentionDims dims = new AttentionDims(d, h, t, false);
