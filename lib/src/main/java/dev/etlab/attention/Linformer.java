@@ -1,9 +1,15 @@
 package dev.etlab.attention;
 
 import dev.etlab.Check;
+import dev.etlab.Simd;
 import dev.etlab.nn.Init;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Linformer: keys and values projected along the sequence axis to a fixed length k, so attention
@@ -16,6 +22,11 @@ import dev.etlab.tensor.Ops;
  * compressed rows (the rows themselves are always attended: with padding, Linformer does not
  * reduce to masked softmax attention even when E and F are identities). Encoder only: a projection along the sequence mixes every position, future
  * ones included, into each compressed row, so a causal form does not exist — it is refused.
+ *
+ * <p>The inner softmax(Q (EK)ᵀ/√d)(FV) is exact attention over k keys with no mask, so on float32, when the Vector
+ * API is on ({@link Simd#enabled()}) and nobody records the probabilities, it runs on {@link VectorTiles} (forward,
+ * and its recomputing backward on the tape); its twin is the ND4J softmax below, which is also taken on float64, on
+ * SameDiff and whenever a recording {@link NdOps} wants {@code probs} for a heatmap.
  */
 public final class Linformer extends MultiHeadAttention {
 
@@ -57,10 +68,17 @@ public final class Linformer extends MultiHeadAttention {
     }
 
     private final Config config;
+    private final boolean simd;
 
     public Linformer(Config config, AttentionDims dims) {
+        this(config, dims, Simd.enabled());
+    }
+
+    /** With the inner kernel chosen here ({@code simd}: {@link VectorTiles} where it applies): the tests compare the two. */
+    Linformer(Config config, AttentionDims dims, boolean simd) {
         super(dims);
         this.config = config;
+        this.simd = simd;
     }
 
     @Override
@@ -103,10 +121,35 @@ public final class Linformer extends MultiHeadAttention {
         }
         T kProj = project(ops, ops.param(keyProjection(prefix)), k, t);   // E K: (B, H, k, Dh)
         T vProj = project(ops, ops.param(valueProjection(prefix)), v, t); // F V: (B, H, k, Dh)
-        T scores = ops.mul(ops.matmul(q, kProj, false, true), 1.0 / Math.sqrt(dims.headDim())); // (B, H, T, k)  Eq. (7)
+        double scale = 1.0 / Math.sqrt(dims.headDim());
+        if (usesVectorKernel(ops)) return vectorAttention(ops, q, kProj, vProj, scale);
+        T scores = ops.mul(ops.matmul(q, kProj, false, true), scale);     // (B, H, T, k)  Eq. (7)
         T probs = ops.softmax(scores, -1);
         ops.record(prefix + "probs", probs);
         return ops.matmul(probs, vProj);                                   // (B, H, T, Dh)
+    }
+
+    /** Whether the inner attention runs on {@link VectorTiles}: float32 eager or tape engine, and no probs recorded. */
+    <T> boolean usesVectorKernel(Ops<T> ops) {
+        if (!simd || ops.dataType() != DataType.FLOAT) return false;
+        if (ops instanceof TapeOps) return true;
+        // a recording NdOps keeps its values in a live map; a plain one answers Map.of() (and would drop probs anyway)
+        return ops instanceof NdOps nd && !(nd.recorded() instanceof java.util.LinkedHashMap);
+    }
+
+    /** softmax(Q Kₚᵀ · scale) Vₚ by {@link VectorTiles}, Kₚ = EK, Vₚ = FV: (B, H, T, Dh); on the tape, with its backward. */
+    @SuppressWarnings("unchecked")
+    private <T> T vectorAttention(Ops<T> ops, T q, T kProj, T vProj, double scale) {
+        if (ops instanceof NdOps nd) {
+            return (T) new VectorTiles(nd, 256, 256, false).forward((INDArray) q, (INDArray) kProj, (INDArray) vProj, null, scale)[0];
+        }
+        TapeOps tape = (TapeOps) ops;
+        Var vq = (Var) q, vk = (Var) kProj, vv = (Var) vProj;
+        NdOps nd = NdOps.of(name -> { throw new IllegalStateException("no parameters in the attention kernel"); }, tape.dataType());
+        VectorTiles kernel = new VectorTiles(nd, 256, 256, false);
+        INDArray[] outAndLse = kernel.forward(vq.value(), vk.value(), vv.value(), null, scale);
+        return (T) tape.custom(new Var[] {vq, vk, vv}, new INDArray[] {outAndLse[0]},
+            g -> kernel.backward(vq.value(), vk.value(), vv.value(), null, scale, outAndLse[0], outAndLse[1], g[0]))[0];
     }
 
     /** P[:, :T] · X along the sequence axis: X (B, H, T, Dh) → (B, H, k, Dh). */

@@ -1,9 +1,14 @@
 package dev.etlab.attention;
 
 import dev.etlab.Check;
+import dev.etlab.Simd;
 import dev.etlab.nn.ParamStore;
+import dev.etlab.tensor.NdOps;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.TapeOps;
+import dev.etlab.tensor.Var;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -24,6 +29,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * exact masked products inside chunks of C positions, running sums of φ(k)vᵀ between chunks —
  * never a T × T matrix, forward or backward. The ReLU kernel (φ = ReLU(ωᵀx)/√m + ε, Section 2.5
  * "generalized attention") is there for comparison.
+ *
+ * <p>Bidirectional FAVOR+ in float32 on the eager and tape engines runs, when the Vector API is on
+ * ({@link Simd#enabled()}), on {@link VectorFavor}: feature map and both products fused per head, with a hand-written
+ * backward. Its twin is {@link #features} + {@link #bidirectional} below (also taken for float64, SameDiff, the causal
+ * form and the ReLU kernel).
  */
 public final class Performer extends MultiHeadAttention {
 
@@ -69,11 +79,25 @@ public final class Performer extends MultiHeadAttention {
     }
 
     static final double FEATURE_EPS = 1e-4;
+    /**
+     * System property: {@code true} (the default) spreads {@link VectorFavor}'s (batch, head) pairs over the cores;
+     * {@code false}, one thread. Read when a layer is made.
+     */
+    static final String PARALLEL_PROPERTY = "etlab.attention.vector.parallel";
+
     private final Config config;
+    private final boolean simd, parallel;
 
     public Performer(Config config, AttentionDims dims) {
+        this(config, dims, Simd.enabled());
+    }
+
+    /** With the kernel chosen here ({@code simd}: {@link VectorFavor} where it applies): the tests compare the two. */
+    Performer(Config config, AttentionDims dims, boolean simd) {
         super(dims);
         this.config = config;
+        this.simd = simd;
+        this.parallel = Boolean.parseBoolean(System.getProperty(PARALLEL_PROPERTY, "true"));
     }
 
     @Override
@@ -108,6 +132,7 @@ public final class Performer extends MultiHeadAttention {
     @Override
     protected <T> T attend(Ops<T> ops, String prefix, T q, T k, T v, T keyPadding) {
         T omega = ops.param(prefix + "omega");
+        if (usesVectorKernel(ops)) return vectorAttention(ops, q, k, v, omega, keyPadding);
         T qf = features(ops, q, omega, true);  // (B, H, T, m)
         T kf = features(ops, k, omega, false); // (B, H, T, m)
         if (dims.causal()) {
@@ -117,6 +142,29 @@ public final class Performer extends MultiHeadAttention {
         // bidirectional: mask V and the key sum (Dh- and 1-wide) rather than the m-wide φ(K)
         T keepKeys = keyPadding == null ? null : keep(ops, keyPadding);                           // (B, H, T, 1)
         return bidirectional(ops, qf, kf, keepKeys == null ? v : ops.mul(v, keepKeys), keepKeys);
+    }
+
+    /** Whether attend runs on {@link VectorFavor}: bidirectional FAVOR+ in float32 on the eager or tape engine. */
+    <T> boolean usesVectorKernel(Ops<T> ops) {
+        return simd && !dims.causal() && config.kernel() == Kernel.SOFTMAX && ops.dataType() == DataType.FLOAT
+            && (ops instanceof NdOps || ops instanceof TapeOps);
+    }
+
+    /** D⁻¹ φ(Q)(φ(K)ᵀV) by {@link VectorFavor}: (B, H, T, Dh); on the tape, with its backward (ω is a fixed buffer). */
+    @SuppressWarnings("unchecked")
+    private <T> T vectorAttention(Ops<T> ops, T q, T k, T v, T omega, T keyPadding) {
+        if (ops instanceof NdOps nd) {
+            return (T) new VectorFavor(nd, (INDArray) omega, FEATURE_EPS, parallel).forward((INDArray) q, (INDArray) k, (INDArray) v,
+                (INDArray) keyPadding);
+        }
+        TapeOps tape = (TapeOps) ops;
+        Var vq = (Var) q, vk = (Var) k, vv = (Var) v, w = (Var) omega;
+        INDArray keep = keyPadding == null ? null : ((Var) keyPadding).value();
+        NdOps nd = NdOps.of(name -> { throw new IllegalStateException("no parameters in the FAVOR+ kernel"); }, tape.dataType());
+        VectorFavor kernel = new VectorFavor(nd, w.value(), FEATURE_EPS, parallel);
+        INDArray out = kernel.forward(vq.value(), vk.value(), vv.value(), keep);
+        return (T) tape.custom(new Var[] {vq, vk, vv, w}, new INDArray[] {out},
+            g -> kernel.backward(vq.value(), vk.value(), vv.value(), keep, g[0], w.requiresGrad()))[0];
     }
 
     /** keyPadding (B, T) → (B, H, T, 1) of 1 for tokens, 0 for padding. */

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -94,6 +96,61 @@ class LinformerTest {
                 public <T> T apply(Ops<T> ops, T x) { return a.apply(ops, "a.", x, ops.constant(pad)); }
             }, 10);
             assertTrue(r.passed(), s + ": " + r);
+        }
+    }
+
+    /** The layer with its inner attention on {@link VectorTiles} (simd) or on the ND4J softmax (the twin). */
+    static Linformer layer(int k, Linformer.Sharing sharing, int maxLen, boolean simd) {
+        return new Linformer(new Linformer.Config(k, sharing), new AttentionDims(D, H, maxLen, false), simd);
+    }
+
+    /** (B, T) key padding: batch 1's last {@code padded} tokens are padding. */
+    static INDArray padding(int t, int padded) {
+        INDArray pad = Nd4j.ones(DataType.FLOAT, 2, t);
+        for (int j = t - padded; j < t; j++) pad.putScalar(1, j, 0.0);
+        return pad;
+    }
+
+    @ParameterizedTest(name = "k={0} sharing={1} T={2} padded={3}")
+    @CsvSource({"5,HEADWISE,12,false", "20,NONE,40,true", "20,HEADWISE,40,true", "300,KEY_VALUE,33,true", "128,LAYERWISE,70,false"})
+    void vectorKernelEqualsTheTwinForwardAndOnTheTape(int k, Linformer.Sharing sharing, int t, boolean padded) {
+        assertTrue(dev.etlab.Simd.enabled(), "the test JVM must load jdk.incubator.vector, or this test would test nothing");
+        Linformer vector = layer(k, sharing, t, true), twin = layer(k, sharing, t, false);
+        ParamStore p = new ParamStore(DataType.FLOAT, 21);
+        vector.declare(p, "attn.");
+        INDArray x = TestData.normal(22, DataType.FLOAT, 2, t, D), r = TestData.normal(23, DataType.FLOAT, 2, t, D);
+        INDArray pad = padded ? padding(t, 3) : null;
+        double forward = TestData.maxAbsDiff(twin.forward(p, "attn.", x, pad), vector.forward(p, "attn.", x, pad));
+        assertTrue(forward < 1e-5, "forward: the vector kernel differs from its twin by " + forward);
+        var expected = ExactTiledAttentionTest.tapeGradients(twin, p, x, r, pad, DataType.FLOAT);
+        var actual = ExactTiledAttentionTest.tapeGradients(vector, p, x, r, pad, DataType.FLOAT);
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            double diff = TestData.maxAbsDiff(expected.get(name), actual.get(name));
+            assertTrue(diff < 1e-5, name + ": the vector kernel's gradient differs from its twin's by " + diff);
+        }
+    }
+
+    @Test
+    void theVectorKernelIsTakenOnFloat32UnlessProbabilitiesAreRecorded() {
+        assertTrue(dev.etlab.Simd.enabled(), "surefire must start the JVM with --add-modules=jdk.incubator.vector");
+        Linformer byDefault = (Linformer) Linformer.Config.of(4).build(new AttentionDims(D, H, N, false));
+        ParamStore p = new ParamStore(DataType.FLOAT, 1);
+        byDefault.declare(p, "a.");
+        assertTrue(byDefault.usesVectorKernel(dev.etlab.tensor.NdOps.of(p, DataType.FLOAT)));
+        assertTrue(byDefault.usesVectorKernel(dev.etlab.tensor.TapeOps.of(p, DataType.FLOAT)));
+        assertTrue(!byDefault.usesVectorKernel(dev.etlab.tensor.NdOps.of(p, DataType.DOUBLE)), "float64 takes the twin");
+        var recording = dev.etlab.tensor.NdOps.recording(p, DataType.FLOAT);
+        assertTrue(!byDefault.usesVectorKernel(recording), "a recorder wants the probabilities: the twin");
+        byDefault.apply(recording, "a.", TestData.normal(2, DataType.FLOAT, 1, N, D), null);
+        assertArrayEquals(new long[] {1, H, N, 4}, recording.recorded().get("a.probs").shape());
+        assertTrue(!layer(4, Linformer.Sharing.HEADWISE, N, false).usesVectorKernel(dev.etlab.tensor.TapeOps.of(p, DataType.FLOAT)));
+        System.setProperty(dev.etlab.Simd.PROPERTY, "false");
+        try {
+            Linformer off = (Linformer) Linformer.Config.of(4).build(new AttentionDims(D, H, N, false));
+            assertTrue(!off.usesVectorKernel(dev.etlab.tensor.TapeOps.of(p, DataType.FLOAT)), "-Detlab.simd=false takes the twin");
+        } finally {
+            System.clearProperty(dev.etlab.Simd.PROPERTY);
         }
     }
 

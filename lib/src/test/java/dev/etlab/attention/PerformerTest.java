@@ -13,6 +13,8 @@ import dev.etlab.tensor.Ops;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -122,6 +124,92 @@ class PerformerTest {
                 }, 7);
                 assertTrue(r.passed(), c + " causal=" + causal + ": " + r);
             }
+        }
+    }
+
+    /** (B = 2, T) key padding: batch 1's last {@code padded} tokens are padding. */
+    static INDArray padding(int t, int padded) {
+        INDArray pad = Nd4j.ones(DataType.FLOAT, 2, t);
+        for (int j = t - padded; j < t; j++) pad.putScalar(1, j, 0.0);
+        return pad;
+    }
+
+    /**
+     * Asserts forward outputs and every gradient on the tape (parameters and input) agree within {@code tolerance},
+     * relative to the array's largest magnitude when that is above 1: a weight's gradient sums B·T products, and its
+     * float32 rounding (~1e-7 of its size) then exceeds an absolute 1e-5 (the projections' gradients reach ~10 here, wk's differed by 2e-5).
+     */
+    static void assertSameForwardAndGradients(Attention expected, Attention actual, ParamStore p, INDArray x, INDArray pad,
+                                              double tolerance, String what) {
+        INDArray r = TestData.normal(31, DataType.FLOAT, x.shape());
+        double forward = TestData.maxAbsDiff(expected.forward(p, "attn.", x, pad), actual.forward(p, "attn.", x, pad));
+        assertTrue(forward <= tolerance, what + " forward differs by " + forward);
+        var want = ExactTiledAttentionTest.tapeGradients(expected, p, x, r, pad, DataType.FLOAT);
+        var got = ExactTiledAttentionTest.tapeGradients(actual, p, x, r, pad, DataType.FLOAT);
+        assertEquals(want.keySet(), got.keySet());
+        for (String name : want.keySet()) {
+            double diff = TestData.maxAbsDiff(want.get(name), got.get(name));
+            double size = Math.max(1, want.get(name).amaxNumber().doubleValue());
+            assertTrue(diff <= tolerance * size, what + " gradient of " + name + " (largest " + size + ") differs by " + diff);
+        }
+    }
+
+    @ParameterizedTest(name = "m={0} D={1} H={2} T={3} padded={4}")
+    @CsvSource({"64,32,2,24,false", "10,32,2,24,true", "37,16,2,40,true", "64,64,4,70,true", "16,8,1,5,false", "24,64,2,20,true"})
+    void vectorKernelEqualsTheTwinForwardAndOnTheTape(int m, int d, int h, int t, boolean padded) {
+        assertTrue(dev.etlab.Simd.enabled(), "the test JVM must load jdk.incubator.vector, or this test would test nothing");
+        AttentionDims dims = new AttentionDims(d, h, t, false);
+        Performer vector = new Performer(Performer.Config.favor(m), dims, true), twin = new Performer(Performer.Config.favor(m), dims, false);
+        ParamStore p = new ParamStore(DataType.FLOAT, 21);
+        vector.declare(p, "attn.");
+        INDArray x = TestData.normal(22, DataType.FLOAT, 2, t, d);
+        assertSameForwardAndGradients(twin, vector, p, x, padded ? padding(t, 3) : null, 1e-5, "vector kernel vs twin:");
+    }
+
+    /**
+     * Heads spread over the cores give the same bits as one thread (each head is computed alone; dω is summed in head
+     * order). Both layers run a few times first: the Vector API's exp differs in its last bit between the interpreter's
+     * fallback and the compiled intrinsic, and the comparison is meant to be between threads, not JIT tiers.
+     */
+    @Test
+    void vectorKernelOnManyThreadsEqualsOneThreadBitForBit() {
+        AttentionDims dims = new AttentionDims(64, 4, 300, false);
+        Performer parallel = new Performer(Performer.Config.favor(64), dims, true), single;
+        System.setProperty(Performer.PARALLEL_PROPERTY, "false");
+        try {
+            single = new Performer(Performer.Config.favor(64), dims, true);
+        } finally {
+            System.clearProperty(Performer.PARALLEL_PROPERTY);
+        }
+        ParamStore p = new ParamStore(DataType.FLOAT, 3);
+        parallel.declare(p, "attn.");
+        INDArray x = TestData.normal(4, DataType.FLOAT, 2, 300, 64);
+        for (int warm = 0; warm < 20; warm++) {
+            for (Performer layer : new Performer[] {single, parallel}) {
+                ExactTiledAttentionTest.tapeGradients(layer, p, x, x, padding(300, 7), DataType.FLOAT);
+            }
+        }
+        assertSameForwardAndGradients(single, parallel, p, x, padding(300, 7), 0.0, "many threads vs one:");
+    }
+
+    @Test
+    void theVectorKernelIsTakenForBidirectionalFloat32FavorOnly() {
+        assertTrue(dev.etlab.Simd.enabled(), "surefire must start the JVM with --add-modules=jdk.incubator.vector");
+        ParamStore p = new ParamStore(DataType.FLOAT, 1);
+        Performer byDefault = (Performer) Performer.Config.favor(8).build(new AttentionDims(D, H, T, false));
+        byDefault.declare(p, "a.");
+        assertTrue(byDefault.usesVectorKernel(NdOps.of(p, DataType.FLOAT)));
+        assertTrue(byDefault.usesVectorKernel(dev.etlab.tensor.TapeOps.of(p, DataType.FLOAT)));
+        assertTrue(!byDefault.usesVectorKernel(NdOps.of(p, DataType.DOUBLE)), "float64 takes the twin");
+        Performer causal = (Performer) Performer.Config.favor(8).build(new AttentionDims(D, H, T, true));
+        Performer relu = (Performer) Performer.Config.favor(8).withKernel(Performer.Kernel.RELU).build(new AttentionDims(D, H, T, false));
+        assertTrue(!causal.usesVectorKernel(NdOps.of(p, DataType.FLOAT)) && !relu.usesVectorKernel(NdOps.of(p, DataType.FLOAT)));
+        System.setProperty(dev.etlab.Simd.PROPERTY, "false");
+        try {
+            Performer off = (Performer) Performer.Config.favor(8).build(new AttentionDims(D, H, T, false));
+            assertTrue(!off.usesVectorKernel(NdOps.of(p, DataType.FLOAT)), "-Detlab.simd=false takes the twin");
+        } finally {
+            System.clearProperty(dev.etlab.Simd.PROPERTY);
         }
     }
 
