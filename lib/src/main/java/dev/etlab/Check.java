@@ -51,9 +51,45 @@ public final class Check {
         return x;
     }
 
-    /** Whether an array holds no NaN and no infinity (always true for integer arrays). */
+    /**
+     * Whether an array holds no NaN and no infinity (always true for integer arrays). Float32 and float64 are read in
+     * one Java pass (v·0 is ±0 for a finite v and NaN otherwise); the two ND4J searches this replaced made a boolean
+     * array each and were a quarter of a small attention layer's forward time.
+     */
     public static boolean allFinite(INDArray x) {
-        return !x.dataType().isFPType() || !(BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite()));
+        DataType type = x.dataType();
+        if (!type.isFPType()) return true;
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            return !(BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite()));
+        }
+        INDArray c = !x.isView() && x.ordering() == 'c' && x.offset() == 0 && x.data().length() == x.length() ? x : x.dup('c');
+        long n = c.length();
+        if (type == DataType.FLOAT) {
+            java.nio.FloatBuffer data = c.data().asNioFloat();
+            float[] chunk = new float[(int) Math.min(n, 4096)];
+            for (long from = 0; from < n; from += chunk.length) {
+                int len = (int) Math.min(chunk.length, n - from);
+                data.get((int) from, chunk, 0, len);
+                float a = 0, b = 0;
+                for (int i = 0; i + 1 < len; i += 2) {
+                    a += chunk[i] * 0f;
+                    b += chunk[i + 1] * 0f;
+                }
+                if (len % 2 == 1) a += chunk[len - 1] * 0f;
+                if (Float.isNaN(a + b)) return false;
+            }
+            return true;
+        }
+        java.nio.DoubleBuffer data = c.data().asNioDouble();
+        double[] chunk = new double[(int) Math.min(n, 4096)];
+        for (long from = 0; from < n; from += chunk.length) {
+            int len = (int) Math.min(chunk.length, n - from);
+            data.get((int) from, chunk, 0, len);
+            double a = 0;
+            for (int i = 0; i < len; i++) a += chunk[i] * 0.0;
+            if (Double.isNaN(a)) return false;
+        }
+        return true;
     }
 
     /**
