@@ -3,8 +3,6 @@ package dev.etlab;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Argument checks whose messages name the parameter, the value given and what was expected.
@@ -59,9 +57,8 @@ public final class Check {
     public static boolean allFinite(INDArray x) {
         DataType type = x.dataType();
         if (!type.isFPType()) return true;
-        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
-            return !(BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite()));
-        }
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) return allFinite(x.castTo(DataType.FLOAT));   // half, bfloat16
+
         INDArray c = !x.isView() && x.ordering() == 'c' && x.offset() == 0 && x.data().length() == x.length() ? x : x.dup('c');
         long n = c.length();
         if (type == DataType.FLOAT) {

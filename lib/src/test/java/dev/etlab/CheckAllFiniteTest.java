@@ -34,7 +34,7 @@ class CheckAllFiniteTest {
             for (int at : places) {
                 INDArray x = clean.dup();
                 x.putScalar(at, b);
-                assertEquals(oracle(x), Check.allFinite(x), type + " " + b + " at " + at);
+                if (type != DataType.HALF) assertEquals(oracle(x), Check.allFinite(x), type + " " + b + " at " + at);   // ND4J misses NaN in half arrays
                 assertEquals(false, Check.allFinite(x), type + " " + b + " at " + at);
             }
         }
