@@ -133,8 +133,7 @@ public final class Linformer extends MultiHeadAttention {
     <T> boolean usesVectorKernel(Ops<T> ops) {
         if (!simd || ops.dataType() != DataType.FLOAT) return false;
         if (ops instanceof TapeOps) return true;
-        // a recording NdOps keeps its values in a live map; a plain one answers Map.of() (and would drop probs anyway)
-        return ops instanceof NdOps nd && !(nd.recorded() instanceof java.util.LinkedHashMap);
+        return ops instanceof NdOps nd && !nd.isRecording();
     }
 
     /** softmax(Q Kₚᵀ · scale) Vₚ by {@link VectorTiles}, Kₚ = EK, Vₚ = FV: (B, H, T, Dh); on the tape, with its backward. */

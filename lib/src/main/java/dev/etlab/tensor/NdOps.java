@@ -44,6 +44,11 @@ public final class NdOps implements Ops<INDArray> {
         return new NdOps(params, dataType, true);
     }
 
+    /** Whether this instance keeps recorded values ({@link #recording}): a layer may then take a slower path that has them. */
+    public boolean isRecording() {
+        return recorded != null;
+    }
+
     /** Values recorded so far, in call order (empty unless created with {@link #recording}). */
     public Map<String, INDArray> recorded() {
         return recorded == null ? Map.of() : recorded;
