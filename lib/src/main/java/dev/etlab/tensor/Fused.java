@@ -13,13 +13,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * workspace when one is active); nothing is kept past the step but Java arrays held by the tape's closures.
  * The plain twins are the ND4J composites in {@link Ops#layerNorm}, {@link Ops#gelu} and {@link TapeOps}.
  */
-final class Fused {
+public final class Fused {
+    /**
+     * System property that, set to {@code false}, keeps these operations on their ND4J twins while the Vector API stays
+     * on elsewhere (attention): to compare the two in one process ({@code TrainBenchmark --engines tape,tape-unfused}).
+     * Read on every call.
+     */
+    public static final String PROPERTY = "etlab.fused";
+
     private Fused() {}
 
-    /** Whether the vector kernels apply: the Vector API is on and every array is float32. */
+    /** Whether the vector kernels apply: the Vector API is on, {@link #PROPERTY} is not false, every array is float32. */
     static boolean applies(INDArray... arrays) {
         for (INDArray a : arrays) if (a.dataType() != DataType.FLOAT) return false;
-        return Simd.enabled();
+        return Simd.enabled() && Boolean.parseBoolean(System.getProperty(PROPERTY, "true"));
     }
 
     /** What the LayerNorm forward keeps for its backward: x as a Java copy, each row's mean and 1/√(var + ε). */
@@ -55,6 +62,14 @@ final class Fused {
         float[] xs = floats(x), dx = new float[xs.length];
         VectorKernels.geluBackward(floats(dy), xs, xs.length, dx);
         return array(dx, x.shape());
+    }
+
+    /** Σ over the rows of a (rows, d) matrix → (d): a linear layer's bias gradient. */
+    static INDArray columnSums(INDArray g) {
+        int d = Math.toIntExact(g.size(-1)), rows = Math.toIntExact(g.length() / d);
+        float[] out = new float[d];
+        VectorKernels.columnSums(floats(g), rows, d, out);
+        return array(out, new long[] {d});
     }
 
     /** What the cross-entropy forward keeps: the logits padded to rows of {@code width} (−∞ past v), targets, lse. */

@@ -305,7 +305,7 @@ public final class TapeOps implements Ops<Var> {
             tape.add(new Node(new Var[] {result}, gs -> {
                 INDArray g = gs[0].reshape('c', rows, ws[1]);
                 if (w.requiresGrad()) w.accumulate(Nd4j.gemm(flat, g, true, false));
-                if (b.requiresGrad()) b.accumulate(g.sum(0));
+                if (b.requiresGrad()) b.accumulate(Fused.applies(g) ? Fused.columnSums(g) : g.sum(0)); // Vector API column sums, float32
                 if (x.requiresGrad()) x.accumulate(Nd4j.gemm(g, w.value(), false, true).reshape('c', xs));
                 return null;
             }));

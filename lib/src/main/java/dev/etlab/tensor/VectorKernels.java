@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * Rows are {@code d} consecutive floats; vectors run along a row, with a scalar tail when d is not a multiple of the
  * lane count. One thread, rows in order: the results do not depend on anything but the inputs (bit-identical runs).
- * dγ and dβ are summed in float over blocks of {@link #BLOCK} rows and the blocks' sums added in double, so their
+ * dγ, dβ and a linear layer's bias gradient ({@link #columnSums}) are summed in float over blocks of {@link #BLOCK} rows and the blocks' sums added in double, so their
  * round-off does not grow with the number of rows.
  */
 final class VectorKernels {
@@ -113,6 +113,26 @@ final class VectorKernels {
             dGain[e] = (float) totalGain[e];
             dBias[e] = (float) totalBias[e];
         }
+    }
+
+    /**
+     * Column sums of a (rows × d) matrix (the bias gradient of a linear layer, Σ over rows of dy): in float over
+     * blocks of {@link #BLOCK} rows, blocks added in double, like dγ and dβ.
+     */
+    static void columnSums(float[] g, int rows, int d, float[] out) {
+        int bound = F.loopBound(d);
+        float[] block = new float[d];
+        double[] total = new double[d];
+        for (int row = 0, o = 0; row < rows; row++, o += d) {
+            int c = 0;
+            for (; c < bound; c += L) FloatVector.fromArray(F, g, o + c).add(FloatVector.fromArray(F, block, c)).intoArray(block, c);
+            for (; c < d; c++) block[c] += g[o + c];
+            if ((row + 1) % BLOCK == 0 || row == rows - 1) {
+                for (int e = 0; e < d; e++) total[e] += block[e];
+                java.util.Arrays.fill(block, 0);
+            }
+        }
+        for (int e = 0; e < d; e++) out[e] = (float) total[e];
     }
 
     /** GELU (tanh form) of n values: y = ½x(1 + tanh(k(x + 0.044715x³))). */

@@ -74,6 +74,16 @@ class VectorKernelsTest {
         assertTrue(vector.get("nll").getDouble(1) == 0, "a target outside the vocabulary costs nothing");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {64, 37})
+    void linearBiasGradientByColumnSumsEqualsTheTwin(int out) {
+        INDArray x = TestData.normal(23, DataType.FLOAT, 3, 7, 16), r = TestData.normal(24, DataType.FLOAT, 3, 7, out);
+        Map<String, INDArray> params = Map.of("w", TestData.normal(25, DataType.FLOAT, 16, out), "b", TestData.normal(26, DataType.FLOAT, out));
+        Map<String, INDArray> vector = withVector(true, () -> linearOnTape(params, x, r));
+        Map<String, INDArray> plain = withVector(false, () -> linearOnTape(params, x, r));
+        for (String name : plain.keySet()) assertClose(plain.get(name), vector.get(name), "linear " + name + ", Dout = " + out);
+    }
+
     /** Against float64 (the truth here), the kernels' round-off is no worse than the twins'. */
     @Test
     void theVectorKernelsAreAsAccurateAsTheirTwins() {
@@ -84,6 +94,11 @@ class VectorKernelsTest {
         INDArray x64 = x.castTo(DataType.DOUBLE), r64 = r.castTo(DataType.DOUBLE);
         compareErrors("layerNorm", layerNormOnTape(params64, x64, r64), withVector(true, () -> layerNormOnTape(params, x, r)),
             withVector(false, () -> layerNormOnTape(params, x, r)));
+        Map<String, INDArray> linear = Map.of("w", TestData.normal(27, DataType.FLOAT, d, 48), "b", TestData.normal(28, DataType.FLOAT, 48));
+        Map<String, INDArray> linear64 = Map.of("w", linear.get("w").castTo(DataType.DOUBLE), "b", linear.get("b").castTo(DataType.DOUBLE));
+        INDArray rl = TestData.normal(29, DataType.FLOAT, 3, 7, 48);
+        compareErrors("linear", linearOnTape(linear64, x64, rl.castTo(DataType.DOUBLE)), withVector(true, () -> linearOnTape(linear, x, rl)),
+            withVector(false, () -> linearOnTape(linear, x, rl)));
         compareErrors("gelu", geluOnTape(x64, r64), withVector(true, () -> geluOnTape(x, r)), withVector(false, () -> geluOnTape(x, r)));
         INDArray logits = x.reshape(21, 64), targets = TestData.tokens(21, 64, 3, 7).castTo(DataType.INT).reshape(21), w = r.reshape(21, 64).getColumn(0).dup();
         compareErrors("cross-entropy", crossEntropyOnTape(logits.castTo(DataType.DOUBLE), targets, w.castTo(DataType.DOUBLE)),
@@ -146,6 +161,15 @@ class VectorKernelsTest {
         Var nll = tape.softmaxCrossEntropy(lv, tape.constant(targets));
         tape.backward(tape.sum(tape.mul(nll, tape.constant(r)), false));
         return Map.of("nll", nll.value(), "dlogits", lv.grad());
+    }
+
+    /** y = x·w + b, then the gradients of Σ y ⊙ r. */
+    private static Map<String, INDArray> linearOnTape(Map<String, INDArray> params, INDArray x, INDArray r) {
+        TapeOps tape = TapeOps.of(params::get, x.dataType());
+        Var xv = tape.leaf(x);
+        tape.backward(tape.sum(tape.mul(tape.linear(xv, tape.param("w"), tape.param("b")), tape.constant(r)), false));
+        Map<String, INDArray> g = tape.paramGradients();
+        return Map.of("dx", xv.grad(), "dw", g.get("w"), "db", g.get("b"));
     }
 
     /** y = GELU(x), then the gradient of Σ y ⊙ r. */
