@@ -13,11 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  *       bias in two passes per row, keeping only each row's mean and 1/√(var + ε) for the backward;</li>
  *   <li>LayerNorm backward ({@link TapeOps#layerNorm}): dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)), dx̂ = dy ⊙ γ, with
  *       dγ = Σ dy ⊙ x̂ and dβ = Σ dy over rows, x̂ recomputed from x;</li>
- *   <li>GELU, tanh form (Hendrycks and Gimpel 2016; {@link Ops#gelu}), y = ½x(1 + tanh u), u = k(x + 0.044715x³),
- *       k = √(2/π), and its derivative ½(1 + tanh u) + ½x(1 − tanh²u)·k(1 + 3·0.044715x²), the tape's
- *       σ(2u) + x·σ(1 − σ)·dz/dx written with tanh (σ(2u) = ½(1 + tanh u));</li>
+ *   <li>GELU, tanh form (Hendrycks and Gimpel 2016; {@link Ops#gelu}), y = ½x(1 + tanh u) = x·σ(2u),
+ *       u = √(2/π)(x + 0.044715x³), and its derivative σ(2u) + x·σ(1 − σ)·d(2u)/dx, as the tape's twin writes it;
+ *       tanh as a rational function (see {@link #tanh(FloatVector)} for why not the Vector API's TANH);</li>
  *   <li>softmax cross-entropy ({@link Ops#softmaxCrossEntropy}): −log softmax(x)[target] per row and its backward
- *       softmax(x) − onehot(target), exp by the Vector API's {@code EXP}.</li>
+ *       softmax(x) − onehot(target); the max by vectors, exp by {@code Math.exp} (the same bits in every JIT tier).</li>
  * </ul>
  * Rows are {@code d} consecutive floats; vectors run along a row, with a scalar tail when d is not a multiple of the
  * lane count. One thread, rows in order: the results do not depend on anything but the inputs (bit-identical runs).
@@ -29,7 +29,8 @@ final class VectorKernels {
     private static final int L = F.length();
     /** Rows whose dγ, dβ terms are summed in float before going into the double totals. */
     static final int BLOCK = 16;
-    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI), GELU_A = 0.044715f;
+    /** GELU's c = 2√(2/π) (2u = c·x(1 + a·x²)) and a = 0.044715. */
+    private static final float GELU_C = (float) (2 * Math.sqrt(2.0 / Math.PI)), GELU_A = 0.044715f;
 
     private VectorKernels() {}
 
@@ -135,41 +136,35 @@ final class VectorKernels {
         for (int e = 0; e < d; e++) out[e] = (float) total[e];
     }
 
-    /** GELU (tanh form) of n values: y = ½x(1 + tanh(k(x + 0.044715x³))). */
+    /** GELU (tanh form) of n values: y = x·σ(2u). */
     static void geluForward(float[] x, int n, float[] y) {
         int bound = F.loopBound(n), e = 0;
         for (; e < bound; e += L) {
             FloatVector v = FloatVector.fromArray(F, x, e);
-            FloatVector half = v.mul(0.5f);
-            half.fma(tanhU(v), half).intoArray(y, e);                       // ½x·tanh u + ½x
+            v.mul(sigmoidTwoU(v)).intoArray(y, e);                           // ½x(1 + tanh u) = x·σ(2u)
         }
-        for (; e < n; e++) {
-            float v = x[e];
-            y[e] = 0.5f * v * (1 + (float) Math.tanh(GELU_K * (v + GELU_A * v * v * v)));
-        }
+        for (; e < n; e++) y[e] = x[e] * sigmoidTwoU(x[e]);
     }
 
-    /** GELU backward: dx = dy·(½(1 + t) + ½x(1 − t²)·k(1 + 3·0.044715x²)), t = tanh u. */
+    /** GELU backward: dx = dy·(σ + x·σ(1 − σ)·c(1 + 3·0.044715x²)), σ = σ(2u). */
     static void geluBackward(float[] dy, float[] x, int n, float[] dx) {
         int bound = F.loopBound(n), e = 0;
         for (; e < bound; e += L) {
             FloatVector v = FloatVector.fromArray(F, x, e);
-            FloatVector t = tanhU(v);
-            FloatVector du = v.mul(v).mul(3 * GELU_A * GELU_K).add(GELU_K);   // du/dx = k(1 + 3a·x²)
-            FloatVector sech2 = t.fma(t.neg(), FloatVector.broadcast(F, 1f)); // 1 − t²
-            FloatVector slope = v.mul(sech2).mul(du).add(t).add(1f).mul(0.5f);
+            FloatVector s = sigmoidTwoU(v);
+            FloatVector dz = v.mul(v).mul(3 * GELU_A * GELU_C).add(GELU_C);   // d(2u)/dx = c(1 + 3a·x²)
+            FloatVector slope = s.neg().add(1f).mul(s).mul(v).mul(dz).add(s);  // σ + x·σ(1 − σ)·dz
             FloatVector.fromArray(F, dy, e).mul(slope).intoArray(dx, e);
         }
         for (; e < n; e++) {
-            float v = x[e], t = (float) Math.tanh(GELU_K * (v + GELU_A * v * v * v));
-            float du = GELU_K * (1 + 3 * GELU_A * v * v);
-            dx[e] = dy[e] * 0.5f * (1 + t + v * (1 - t * t) * du);
+            float v = x[e], s = sigmoidTwoU(v), dz = GELU_C * (1 + 3 * GELU_A * v * v);
+            dx[e] = dy[e] * ((1 - s) * s * v * dz + s);
         }
     }
 
     /**
      * Softmax cross-entropy of {@code rows} rows of logits stored {@code w} apart (w a multiple of the lane count;
-     * columns past the vocabulary hold −∞ and weigh exactly 0): lse = m + log Σ exp(x − m), m the row max, and
+     * columns past the vocabulary hold −∞): lse = m + log Σ exp(x − m), m the row max (by vectors), and
      * nll = lse − x[target] (0 for a target outside the row, as a one-hot of it is all zeros).
      */
     static void crossEntropyForward(float[] x, int[] targets, int rows, int v, int w, float[] nll, float[] lse) {
@@ -177,9 +172,9 @@ final class VectorKernels {
             FloatVector maxV = FloatVector.fromArray(F, x, o);
             for (int c = L; c < w; c += L) maxV = maxV.max(FloatVector.fromArray(F, x, o + c));
             float m = maxV.reduceLanes(VectorOperators.MAX);
-            FloatVector mV = FloatVector.broadcast(F, m), sum = FloatVector.zero(F);
-            for (int c = 0; c < w; c += L) sum = sum.add(FloatVector.fromArray(F, x, o + c).sub(mV).lanewise(VectorOperators.EXP));
-            lse[row] = m + (float) Math.log(sum.reduceLanes(VectorOperators.ADD));
+            float sum = 0;
+            for (int c = 0; c < v; c++) sum += (float) Math.exp(x[o + c] - m);                 // see crossEntropyBackward
+            lse[row] = m + (float) Math.log(sum);
             int t = targets[row];
             nll[row] = t >= 0 && t < v ? lse[row] - x[o + t] : 0;
         }
@@ -192,10 +187,10 @@ final class VectorKernels {
     static void crossEntropyBackward(float[] x, int[] targets, float[] lse, float[] dnll, int rows, int v, int w, float[] dx) {
         for (int row = 0, o = 0; row < rows; row++, o += w) {
             boolean counts = targets[row] >= 0 && targets[row] < v;
-            FloatVector lseV = FloatVector.broadcast(F, lse[row]), gV = FloatVector.broadcast(F, counts ? dnll[row] : 0);
-            for (int c = 0; c < w; c += L) {
-                FloatVector.fromArray(F, x, o + c).sub(lseV).lanewise(VectorOperators.EXP).mul(gV).intoArray(dx, o + c);
-            }
+            float l = lse[row], g = counts ? dnll[row] : 0;
+            // Math.exp, one value at a time: the Vector API's EXP rounds some values differently in the interpreter
+            // than in C2 (VectorKernelsTest.theKernelsGiveTheSameBitsInEveryJitTier), Math.exp is one stub in every tier
+            for (int c = 0; c < v; c++) dx[o + c] = g * (float) Math.exp(x[o + c] - l);
             if (counts) dx[o + targets[row]] -= dnll[row];
         }
     }
@@ -205,10 +200,45 @@ final class VectorKernels {
         return L;
     }
 
-    /** tanh(k(x + 0.044715x³)) lane-wise. */
-    private static FloatVector tanhU(FloatVector v) {
-        FloatVector u = v.mul(v).mul(GELU_A * GELU_K).add(GELU_K).mul(v);     // k·x·(1 + a·x²)
-        return u.lanewise(VectorOperators.TANH);
+    /**
+     * σ(2u) = ½(1 + tanh u), u = ½c·x(1 + a·x²), lane-wise, tanh by {@link #tanh(FloatVector)}.
+     */
+    private static FloatVector sigmoidTwoU(FloatVector v) {
+        FloatVector u = v.mul(v).mul(0.5f * GELU_A * GELU_C).add(0.5f * GELU_C).mul(v);   // ½c·x·(1 + a·x²)
+        return tanh(u).add(1f).mul(0.5f);
+    }
+
+    /** {@link #sigmoidTwoU(FloatVector)} of one value. */
+    private static float sigmoidTwoU(float x) {
+        return 0.5f * (1 + tanh(0.5f * GELU_C * x * (1 + GELU_A * x * x)));
+    }
+
+    // tanh(x) ≈ x·p(x²)/q(x²) on |x| ≤ 7.9053 (±1 beyond, to float precision): Eigen's float tanh
+    // (generic_fast_tanh_float), a rational minimax fit accurate to a few ulp.
+    private static final float TANH_CLAMP = 7.90531110763549805f;
+    private static final float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f,
+        A7 = 5.12229709037114e-08f, A9 = -8.60467152213735e-11f, A11 = 2.00018790482477e-13f, A13 = -2.76076847742355e-16f;
+    private static final float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f,
+        B6 = 1.19825839466702e-06f;
+
+    /**
+     * tanh lane-wise from additions, multiplications and one division only. Not the Vector API's TANH: that gives
+     * other bits in the interpreter (StrictMath.tanh per lane) than once C2 has compiled it (a vector stub), and so
+     * did EXP here, so a model's output changed as the JIT warmed up; IEEE +, ×, ÷ give the same bits in every tier.
+     */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector c = x.max(-TANH_CLAMP).min(TANH_CLAMP), x2 = c.mul(c);
+        FloatVector p = x2.mul(A13).add(A11).mul(x2).add(A9).mul(x2).add(A7).mul(x2).add(A5).mul(x2).add(A3).mul(x2).add(A1).mul(c);
+        FloatVector q = x2.mul(B6).add(B4).mul(x2).add(B2).mul(x2).add(B0);
+        return p.div(q);
+    }
+
+    /** {@link #tanh(FloatVector)} of one value, the same operations in the same order. */
+    static float tanh(float x) {
+        float c = Math.min(Math.max(x, -TANH_CLAMP), TANH_CLAMP), x2 = c * c;
+        float p = ((((((x2 * A13 + A11) * x2 + A9) * x2 + A7) * x2 + A5) * x2 + A3) * x2 + A1) * c;
+        float q = ((x2 * B6 + B4) * x2 + B2) * x2 + B0;
+        return p / q;
     }
 
     /** Σ of row [o, o + d) with two independent accumulators (d = 64 is four vectors). */

@@ -116,6 +116,47 @@ class VectorKernelsTest {
         }
     }
 
+    /** The kernels' tanh (a rational function) against float64 tanh over [−10, 10]: a few ulp of 1. */
+    @Test
+    void tanhIsAccurateToAFewUlp() {
+        double worst = 0;
+        for (int i = -200_000; i <= 200_000; i++) {
+            float x = i * 5e-5f;
+            worst = Math.max(worst, Math.abs(VectorKernels.tanh(x) - Math.tanh(x)));
+        }
+        assertTrue(worst <= 4 * Math.ulp(1f), "tanh off by " + worst);
+    }
+
+    /**
+     * Same inputs, same bits, from the first (interpreted) call to the thousandth (compiled): the Vector API's own
+     * TANH failed this (its interpreter fallback and its C2 stub round differently), which made a model's output
+     * drift as the JIT warmed up.
+     */
+    @Test
+    void theKernelsGiveTheSameBitsInEveryJitTier() {
+        int rows = 32, d = 64, n = rows * d, v = 85, w = 96;
+        float[] x = TestData.normal(30, DataType.FLOAT, n).muli(4).data().asFloat(), g = TestData.normal(31, DataType.FLOAT, n).data().asFloat();
+        float[] gain = TestData.normal(32, DataType.FLOAT, d).data().asFloat(), logits = new float[rows * w];
+        int[] targets = TestData.tokens(33, v, 1, rows).data().asInt();
+        for (int row = 0; row < rows; row++) {
+            for (int c = 0; c < w; c++) logits[row * w + c] = c < v ? 8 * x[row * d + c % d] : Float.NEGATIVE_INFINITY;
+        }
+        float[][] first = null;
+        for (int call = 0; call < 3000; call++) {
+            float[][] out = {new float[n], new float[n], new float[n], new float[rows], new float[rows], new float[n], new float[d], new float[d],
+                new float[rows], new float[rows], new float[rows * w], new float[d]};
+            VectorKernels.geluForward(x, n, out[0]);
+            VectorKernels.geluBackward(g, x, n, out[1]);
+            VectorKernels.layerNormForward(x, gain, gain, 1e-5f, rows, d, out[2], out[3], out[4]);
+            VectorKernels.layerNormBackward(g, x, out[3], out[4], gain, rows, d, out[5], out[6], out[7]);
+            VectorKernels.crossEntropyForward(logits, targets, rows, v, w, out[8], out[9]);
+            VectorKernels.crossEntropyBackward(logits, targets, out[9], out[8], rows, v, w, out[10]);
+            VectorKernels.columnSums(g, rows, d, out[11]);
+            if (first == null) first = out;
+            for (int k = 0; k < out.length; k++) assertArrayEquals(first[k], out[k], "output " + k + " at call " + call);
+        }
+    }
+
     @Test
     void theEagerPathGivesTheTapesValuesToTheBit() {
         INDArray x = TestData.normal(7, DataType.FLOAT, 4, 5, 64);
