@@ -37,8 +37,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp lib/target/etlab.jar:lib/target/dependency/* dev.etlab.bench.TrainBenchmark [--sizes 128x16,512x8]
- *      [--steps 60] [--warmup 10] [--engines tape,samediff] [--attention standard]
+ *      [--steps 60] [--warmup 10] [--engines tape,samediff] [--attention standard] [--rounds 1]
  * </pre>
+ * {@code --engines tape-unfused} is the tape with LayerNorm, GELU and the loss on their ND4J twins (the Vector API
+ * kernels of {@code dev.etlab.tensor.VectorKernels} off, attention unchanged); {@code --rounds R} runs the engines
+ * R times in turn (A, B, A, B, ...) in one process, for comparisons on a busy machine; {@code --engines tape-alternating}
+ * trains one model whose steps alternate between the two (reported as {@code tape} and {@code tape-unfused}).
  * {@code --attention} takes a registry kind with its defaults: {@code exact-tiled} is the same softmax attention
  * computed by tiles (on the Vector API kernel when the JVM loads it), {@code standard} the naive (T × T) layer.
  */
@@ -66,12 +70,18 @@ public final class TrainBenchmark {
         Lab.init();
         System.out.println(dev.etlab.Backend.report());
         List<Result> results = new ArrayList<>();
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "1"));
         for (int[] tb : sizes) {
-            for (String engine : engines) {
-                Result r = run(engine.trim(), tb[0], tb[1], steps, warmup, attention);
-                results.add(r);
-                System.out.println(format(r));
-                System.out.println(json(r));
+            for (int round = 0; round < rounds; round++) {
+                for (String engine : engines) {
+                    List<Result> rs = engine.trim().equals("tape-alternating") ? runAlternating(tb[0], tb[1], steps, warmup, attention)
+                        : List.of(run(engine.trim(), tb[0], tb[1], steps, warmup, attention));
+                    for (Result r : rs) {
+                        results.add(r);
+                        System.out.println(format(r));
+                        System.out.println(json(r));
+                    }
+                }
             }
         }
         System.out.println();
@@ -95,8 +105,9 @@ public final class TrainBenchmark {
         Engine e = switch (engine) {
             case "tape" -> new Tape(model, true);
             case "tape-noworkspace" -> new Tape(model, false);
+            case "tape-unfused" -> new Unfused(new Tape(model, true));
             case "samediff" -> new Graph(model, batch, length);
-            default -> throw new IllegalArgumentException("engine = " + engine + ": expected tape or samediff");
+            default -> throw new IllegalArgumentException("engine = " + engine + ": expected tape, tape-unfused or samediff");
         };
         double[] total = new double[steps], fwd = new double[steps], bwd = new double[steps], opt = new double[steps];
         double loss = Double.NaN;
@@ -115,6 +126,46 @@ public final class TrainBenchmark {
         }
         return new Result(engine, length, batch, model.params().trainableCount(), total[0], median(total, warmup),
             median(fwd, warmup), median(bwd, warmup), median(opt, warmup), loss);
+    }
+
+    /**
+     * One model on the tape, steps alternating between the fused kernels (even steps, reported as {@code tape}) and
+     * their ND4J twins (odd steps, {@code tape-unfused}): the fairest comparison on a machine whose load changes.
+     */
+    public static List<Result> runAlternating(int length, int batch, int steps, int warmup, String attention) {
+        Check.arg(steps > warmup + 2, "steps", steps, "more than the warm-up (" + warmup + ") + 2");
+        ModelConfig config = ModelConfig.languageModel(VOCAB, length)
+            .withAttention(dev.etlab.attention.AttentionRegistry.get(attention).defaults());
+        TransformerModel model = TransformerModel.create(config, 2);
+        TrainConfig train = TrainConfig.defaults().withSteps(steps).withBatchSize(batch);
+        AdamW adam = new AdamW(model.params(), train);
+        Random data = new Random(7);
+        Tape fused = new Tape(model, true);
+        Engine[] engines = {fused, new Unfused(fused)};
+        double[][][] times = new double[2][4][(steps + 1) / 2];                  // [engine][total, fwd, bwd, opt][step]
+        double[] first = new double[2], loss = new double[2];
+        for (int s = 0; s < steps; s++) {
+            INDArray tokens = randomTokens(data, batch, length), targets = randomTokens(data, batch, length);
+            int step = s, which = s % 2;
+            long[] t = new long[3];
+            double[] phases = StepMemory.run("etlab-train-benchmark", () -> timedStep(engines[which], tokens, targets, adam, train, step, t));
+            double[][] at = times[which];
+            at[0][s / 2] = (t[2] - t[0]) / 1e6;
+            at[1][s / 2] = phases[0];
+            at[2][s / 2] = phases[1];
+            at[3][s / 2] = (t[2] - t[1]) / 1e6;
+            if (s < 2) first[which] = at[0][0];
+            loss[which] = phases[2];
+        }
+        List<Result> out = new ArrayList<>();
+        String[] names = {"tape", "tape-unfused"};
+        for (int i = 0; i < 2; i++) {
+            int n = i == 0 ? (steps + 1) / 2 : steps / 2, from = warmup / 2;
+            double[][] at = times[i];
+            out.add(new Result(names[i], length, batch, model.params().trainableCount(), first[i], median(Arrays.copyOf(at[0], n), from),
+                median(Arrays.copyOf(at[1], n), from), median(Arrays.copyOf(at[2], n), from), median(Arrays.copyOf(at[3], n), from), loss[i]));
+        }
+        return out;
     }
 
     private static double[] timedStep(Engine e, INDArray tokens, INDArray targets, AdamW adam, TrainConfig train, int step, long[] t) {
@@ -163,6 +214,24 @@ public final class TrainBenchmark {
         }
 
         @Override public Map<String, INDArray> gradients() { return grads; }
+    }
+
+    /** The tape with LayerNorm, GELU and the loss on their ND4J twins ({@code -Detlab.fused=false} during the step). */
+    private record Unfused(Tape tape) implements Engine {
+        @Override public boolean inWorkspace() { return tape.inWorkspace(); }
+        @Override public Map<String, INDArray> gradients() { return tape.gradients(); }
+
+        @Override
+        public double[] forwardBackward(INDArray tokens, INDArray targets) {
+            String saved = System.getProperty(dev.etlab.tensor.Fused.PROPERTY);
+            System.setProperty(dev.etlab.tensor.Fused.PROPERTY, "false");
+            try {
+                return tape.forwardBackward(tokens, targets);
+            } finally {
+                if (saved == null) System.clearProperty(dev.etlab.tensor.Fused.PROPERTY);
+                else System.setProperty(dev.etlab.tensor.Fused.PROPERTY, saved);
+            }
+        }
     }
 
     /** The SameDiff graph the trainer used before the tape: built once, then calculateGradientsAndOutputs per step. */

@@ -96,6 +96,9 @@ public final class Int8Ops implements Ops<INDArray> {
     @Override public INDArray abs(INDArray a) { return nd.abs(a); }
     @Override public INDArray softmax(INDArray a, int axis) { return nd.softmax(a, axis); }
     @Override public INDArray logSoftmax(INDArray a, int axis) { return nd.logSoftmax(a, axis); }
+    @Override public INDArray gelu(INDArray x) { return nd.gelu(x); }                 // NdOps' fused float32 kernels
+    @Override public INDArray layerNorm(INDArray x, INDArray gain, INDArray bias, double eps) { return nd.layerNorm(x, gain, bias, eps); }
+    @Override public INDArray softmaxCrossEntropy(INDArray logits, INDArray targets) { return nd.softmaxCrossEntropy(logits, targets); }
     @Override public INDArray sum(INDArray a, boolean keepDims, int... axes) { return nd.sum(a, keepDims, axes); }
     @Override public INDArray mean(INDArray a, boolean keepDims, int... axes) { return nd.mean(a, keepDims, axes); }
     @Override public INDArray max(INDArray a, boolean keepDims, int... axes) { return nd.max(a, keepDims, axes); }

@@ -14,8 +14,7 @@ public final class Losses {
      * @param lossMask (B, T) 1 where the prediction counts
      */
     public static <T> T languageModelling(Ops<T> ops, T logits, T targets, T lossMask) {
-        int v = (int) ops.size(logits, -1);
-        T nll = ops.neg(ops.sum(ops.mul(ops.oneHot(targets, v), ops.logSoftmax(logits, -1)), false, -1)); // (B, T)
+        T nll = ops.softmaxCrossEntropy(logits, targets); // (B, T)
         return ops.div(ops.sum(ops.mul(nll, lossMask), false), ops.sum(lossMask, false));
     }
 
@@ -26,8 +25,7 @@ public final class Losses {
      * @param labels (B) integer labels
      */
     public static <T> T classification(Ops<T> ops, T logits, T labels) {
-        int c = (int) ops.size(logits, -1);
-        T nll = ops.neg(ops.sum(ops.mul(ops.oneHot(labels, c), ops.logSoftmax(logits, -1)), false, -1)); // (B)
+        T nll = ops.softmaxCrossEntropy(logits, labels); // (B)
         return ops.mean(nll, false);
     }
 }

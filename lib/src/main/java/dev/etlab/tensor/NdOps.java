@@ -100,6 +100,24 @@ public final class NdOps implements Ops<INDArray> {
     @Override public INDArray rsqrt(INDArray a) { return Transforms.pow(a, -0.5, true); }
     @Override public INDArray abs(INDArray a) { return Transforms.abs(a, true); }
 
+    /** {@link Ops#gelu}; float32 by the Vector API kernel when it is on ({@link Fused}), as {@link TapeOps} does. */
+    @Override
+    public INDArray gelu(INDArray x) {
+        return Fused.applies(x) ? Fused.gelu(x) : Ops.super.gelu(x);
+    }
+
+    /** {@link Ops#layerNorm}; float32 by the Vector API kernel when it is on ({@link Fused}), as {@link TapeOps} does. */
+    @Override
+    public INDArray layerNorm(INDArray x, INDArray gain, INDArray bias, double eps) {
+        return Fused.applies(x, gain, bias) ? Fused.layerNorm(x, gain, bias, eps, null) : Ops.super.layerNorm(x, gain, bias, eps);
+    }
+
+    /** {@link Ops#softmaxCrossEntropy}; float32 by the Vector API kernel when it is on ({@link Fused}), as {@link TapeOps} does. */
+    @Override
+    public INDArray softmaxCrossEntropy(INDArray logits, INDArray targets) {
+        return Fused.applies(logits) ? Fused.softmaxCrossEntropy(logits, targets, null) : Ops.super.softmaxCrossEntropy(logits, targets);
+    }
+
     @Override
     public INDArray softmax(INDArray a, int axis) {
         int ax = Shapes.axis(axis, a.rank());

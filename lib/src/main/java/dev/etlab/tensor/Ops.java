@@ -158,6 +158,7 @@ public interface Ops<T> {
     /**
      * GELU, tanh approximation (Hendrycks and Gimpel 2016, as in GPT-2):
      * 0.5·x·(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), computed as x·σ(2u), the same value in fewer graph ops.
+     * For float32 with the Vector API on, {@link NdOps} and {@link TapeOps} run a fused kernel ({@code VectorKernels}).
      */
     default T gelu(T x) {
         double c = 2 * Math.sqrt(2.0 / Math.PI);
@@ -167,13 +168,24 @@ public interface Ops<T> {
 
     /**
      * Layer normalisation over the last axis (Ba et al. 2016): (x − mean)/√(var + ε)·gain + bias,
-     * with the biased variance. {@link TapeOps} keeps this forward and hand-writes the backward.
+     * with the biased variance. {@link TapeOps} keeps this forward and hand-writes the backward; for float32 with the
+     * Vector API on, {@link NdOps} and {@link TapeOps} run a fused kernel instead ({@code VectorKernels}).
      */
     default T layerNorm(T x, T gain, T bias, double eps) {
         T centred = sub(x, mean(x, true, -1));
         T variance = mean(square(centred), true, -1);
         T normed = mul(centred, rsqrt(add(variance, eps)));
         return add(mul(normed, gain), bias);
+    }
+
+    /**
+     * Negative log-likelihood of integer targets under softmax(logits) along the last axis: logits (..., V) and
+     * targets (...) → (...), −log softmax(logits)[target] (0 where a target lies outside [0, V)). Written as
+     * −Σ onehot(target) ⊙ logSoftmax(logits); {@link TapeOps} and {@link NdOps} fuse it for float32.
+     */
+    default T softmaxCrossEntropy(T logits, T targets) {
+        int v = (int) size(logits, -1);
+        return neg(sum(mul(oneHot(targets, v), logSoftmax(logits, -1)), false, -1));
     }
 
     /** Swap the last two axes. */

@@ -305,7 +305,7 @@ public final class TapeOps implements Ops<Var> {
             tape.add(new Node(new Var[] {result}, gs -> {
                 INDArray g = gs[0].reshape('c', rows, ws[1]);
                 if (w.requiresGrad()) w.accumulate(Nd4j.gemm(flat, g, true, false));
-                if (b.requiresGrad()) b.accumulate(g.sum(0));
+                if (b.requiresGrad()) b.accumulate(Fused.applies(g) ? Fused.columnSums(g) : g.sum(0)); // Vector API column sums, float32
                 if (x.requiresGrad()) x.accumulate(Nd4j.gemm(g, w.value(), false, true).reshape('c', xs));
                 return null;
             }));
@@ -412,6 +412,7 @@ public final class TapeOps implements Ops<Var> {
      */
     @Override
     public Var layerNorm(Var x, Var gain, Var bias, double eps) {
+        if (Fused.applies(x.value(), gain.value(), bias.value())) return fusedLayerNorm(x, gain, bias, eps);
         INDArray xv = x.value();
         INDArray centred = nd.sub(xv, nd.mean(xv, true, -1));
         INDArray rstd = nd.rsqrt(nd.add(nd.mean(nd.square(centred), true, -1), eps));
@@ -434,13 +435,29 @@ public final class TapeOps implements Ops<Var> {
     }
 
     /**
+     * {@link #layerNorm} by the Vector API kernels ({@link VectorKernels}, float32): two passes per row forward, two
+     * backward; the tape keeps x, each row's mean and 1/√(var + ε) instead of x̂ and the centred x.
+     */
+    private Var fusedLayerNorm(Var x, Var gain, Var bias, double eps) {
+        boolean keep = recording && (x.requiresGrad() || gain.requiresGrad() || bias.requiresGrad());
+        Fused.LayerNormSaved[] saved = new Fused.LayerNormSaved[1];
+        INDArray y = Fused.layerNorm(x.value(), gain.value(), bias.value(), eps, keep ? saved : null);
+        return custom(new Var[] {x, gain, bias}, new INDArray[] {y}, gs -> {
+            INDArray[] grads = Fused.layerNormBackward(saved[0], gs[0], gain.value());
+            return new INDArray[] {x.requiresGrad() ? grads[0] : null, gain.requiresGrad() ? grads[1] : null,
+                bias.requiresGrad() ? grads[2] : null};
+        })[0];
+    }
+
+    /**
      * GELU (tanh form, {@link Ops#gelu}) with a hand-written backward: y = x·σ(z), z = c·x + c·0.044715·x³,
      * dy/dx = σ(z) + x·σ(z)(1 − σ(z))·(c + 3·c·0.044715·x²), c = 2√(2/π).
      */
     @Override
     public Var gelu(Var x) {
-        double c = 2 * Math.sqrt(2.0 / Math.PI);
         INDArray xv = x.value();
+        if (Fused.applies(xv)) return unary(x, Fused.gelu(xv), g -> Fused.geluBackward(xv, g)); // Vector API kernels, float32
+        double c = 2 * Math.sqrt(2.0 / Math.PI);
         INDArray x2 = nd.square(xv);
         INDArray sig = nd.sigmoid(nd.mul(xv, nd.add(nd.mul(x2, c * 0.044715), c)));
         INDArray y = nd.mul(xv, sig);
@@ -449,6 +466,19 @@ public final class TapeOps implements Ops<Var> {
             INDArray slope = sig.rsub(1).muli(sig).muli(xv).muli(dz).addi(sig); // σ + x·σ(1−σ)·dz/dx
             return g.mul(slope);
         });
+    }
+
+    /**
+     * {@link Ops#softmaxCrossEntropy}: float32 by the Vector API kernel ({@link VectorKernels}: one pass forward,
+     * one backward, dx = dnll·(softmax − onehot)); otherwise the composite, whose tape replays four operations.
+     */
+    @Override
+    public Var softmaxCrossEntropy(Var logits, Var targets) {
+        if (!Fused.applies(logits.value())) return Ops.super.softmaxCrossEntropy(logits, targets);
+        Fused.CrossEntropySaved[] saved = new Fused.CrossEntropySaved[1];
+        INDArray nll = Fused.softmaxCrossEntropy(logits.value(), targets.value(), recording && logits.requiresGrad() ? saved : null);
+        long[] shape = logits.shape();
+        return unary(logits, nll, g -> Fused.softmaxCrossEntropyBackward(saved[0], g, shape));
     }
 
     @Override
