@@ -1,12 +1,13 @@
 package dev.etlab.attention;
 
+import dev.etlab.tensor.FloatArrays;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.VectorMath;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Performer}'s bidirectional FAVOR+ (softmax kernel) in float32 with the JDK's Vector API (incubating in Java 17,
@@ -73,7 +74,7 @@ final class VectorFavor {
         float[] qa = floats(q), ka = floats(k), va = floats(v), w = keep == null ? null : floats(keep);
         float[] out = new float[sh.bh * sh.t * dh];
         eachHead(sh, g -> forwardHead(g, sh, qa, ka, va, w, out));
-        return nd.constant(Nd4j.create(out, new long[] {sh.b, sh.h, sh.t, dh}, 'c'));
+        return nd.constant(FloatArrays.of(out, sh.b, sh.h, sh.t, dh));
     }
 
     /**
@@ -88,8 +89,8 @@ final class VectorFavor {
         float[][] dOmegaT = new float[sh.bh][];                                             // per head dωᵀ (Dh, m')
         eachHead(sh, g -> dOmegaT[g] = backwardHead(g, sh, qa, ka, va, w, ga, dq, dk, dv, omegaGradient));
         long[] shape = {sh.b, sh.h, sh.t, dh};
-        return new INDArray[] {nd.constant(Nd4j.create(dq, shape, 'c')), nd.constant(Nd4j.create(dk, shape, 'c')),
-            nd.constant(Nd4j.create(dv, shape, 'c')), omegaGradient ? omegaGradient(dOmegaT) : null};
+        return new INDArray[] {nd.constant(FloatArrays.of(dq, shape)), nd.constant(FloatArrays.of(dk, shape)),
+            nd.constant(FloatArrays.of(dv, shape)), omegaGradient ? omegaGradient(dOmegaT) : null};
     }
 
     /** Σ over heads (in head order, so any thread count gives the same bits) of dωᵀ, as dω (m, Dh). */
@@ -98,7 +99,7 @@ final class VectorFavor {
         for (float[] head : perHead) {
             for (int f = 0; f < m; f++) for (int c = 0; c < dh; c++) dOmega[f * dh + c] += head[c * mp + f];
         }
-        return nd.constant(Nd4j.create(dOmega, new long[] {m, dh}, 'c'));
+        return nd.constant(FloatArrays.of(dOmega, m, dh));
     }
 
     // ---------------------------------------------------------------- one head
@@ -249,7 +250,7 @@ final class VectorFavor {
         FloatVector epsTerm = FloatVector.broadcast(F, eps * (float) Math.exp(-max));
         for (int f = 0; f < mp; f += L) {
             FloatVector keepF = FloatVector.fromArray(F, featureKeep, f);
-            FloatVector e = FloatVector.fromArray(F, phi, f).sub(max).lanewise(VectorOperators.EXP).mul(keepF);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, phi, f).sub(max)).mul(keepF);
             e.intoArray(expPart, f);
             e.add(epsTerm.mul(keepF)).intoArray(phi, f);
         }

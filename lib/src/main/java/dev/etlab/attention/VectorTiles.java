@@ -1,6 +1,8 @@
 package dev.etlab.attention;
 
+import dev.etlab.tensor.FloatArrays;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.VectorMath;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -8,7 +10,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link ExactTiledAttention}'s float32 kernel written with the JDK's Vector API (incubating in Java 17, so chosen only
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * broadcast query element times a key vector), (P V)_c = Σ_j p_j Vᵀ[c, j] (a dot product reduced once per key
  * block). Four query rows share each loaded key vector, which also gives four independent FMA chains. Keys past S
  * get −∞ (they weigh exactly 0); masks are added in {@link FusedTiles}' order (S/√d + causal −10⁹ + padding bias),
- * in float, and exp is the Vector API's {@code EXP} (a vectorised libm-quality exp).
+ * in float, and exp is {@link VectorMath#exp} (the same bits in every JIT tier, unlike the API's own EXP).
  *
  * <p>Backward per key block (dK, dV of the block stay in cache) and per four query rows, recomputing
  * P = exp(S − L): dP_j = Σ_c dO_c Vᵀ[c, j], dS = P ⊙ (dP − D), dQ_c += Σ_j dS_j Kᵀ[c, j] / √d,
@@ -181,7 +182,7 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     private static float expInPlace(float[] x, int from, int width, float shift) {
         FloatVector sum = FloatVector.zero(F);
         for (int jj = 0; jj < width; jj += L) {
-            FloatVector p = FloatVector.fromArray(F, x, from + jj).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector p = VectorMath.exp(FloatVector.fromArray(F, x, from + jj).sub(shift));
             p.intoArray(x, from + jj);
             sum = sum.add(p);
         }
@@ -291,7 +292,7 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     }
 
     private static void dsOf(float[] p, float[] ds, int at, float lse, float d, FloatVector dp) {
-        FloatVector prob = FloatVector.fromArray(F, p, at).sub(lse).lanewise(VectorOperators.EXP);
+        FloatVector prob = VectorMath.exp(FloatVector.fromArray(F, p, at).sub(lse));
         prob.intoArray(p, at);
         prob.mul(dp.sub(d)).intoArray(ds, at);
     }
@@ -390,6 +391,6 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     }
 
     private INDArray result(float[] data, long... shape) {
-        return nd.constant(Nd4j.create(data, shape, 'c'));
+        return nd.constant(FloatArrays.of(data, shape));
     }
 }

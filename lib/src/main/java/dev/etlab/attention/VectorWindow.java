@@ -1,6 +1,8 @@
 package dev.etlab.attention;
 
+import dev.etlab.tensor.FloatArrays;
 import dev.etlab.tensor.Ops;
+import dev.etlab.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -9,7 +11,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Longformer}'s sliding window (dilation 1, no global token) on float32 with the JDK's Vector API (incubating
@@ -20,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Layout as in {@link VectorTiles}: K and V transposed per head into (Dh, S') arrays (S' = T rounded up to whole
  * vectors, plus one vector), products along the keys one vector at a time, four query rows sharing each key vector
- * (four independent FMA chains), exp by the Vector API's {@code EXP}; with a head of exactly one vector (Dh = lanes)
+ * (four independent FMA chains), exp by {@link dev.etlab.tensor.VectorMath#exp}; with a head of exactly one vector (Dh = lanes)
  * P·V and dS·K add whole key rows instead (no reductions). The (B, H, T, Dh) inputs are copied into Java arrays; the
  * results come back through {@code nd}.
  *
@@ -188,7 +189,7 @@ final class VectorWindow {
     private static float expInPlace(float[] x, int from, int width, float shift) {
         FloatVector sum = FloatVector.zero(F);
         for (int jj = 0; jj < width; jj += L) {
-            FloatVector p = FloatVector.fromArray(F, x, from + jj).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector p = VectorMath.exp(FloatVector.fromArray(F, x, from + jj).sub(shift));
             p.intoArray(x, from + jj);
             sum = sum.add(p);
         }
@@ -289,7 +290,7 @@ final class VectorWindow {
     }
 
     private static void dsOf(float[] p, float[] ds, int at, float lse, float d, FloatVector dp) {
-        FloatVector prob = FloatVector.fromArray(F, p, at).sub(lse).lanewise(VectorOperators.EXP);
+        FloatVector prob = VectorMath.exp(FloatVector.fromArray(F, p, at).sub(lse));
         prob.intoArray(p, at);
         prob.mul(dp.sub(d)).intoArray(ds, at);
     }
@@ -391,6 +392,6 @@ final class VectorWindow {
     }
 
     private INDArray result(float[] data, long... shape) {
-        return nd.constant(Nd4j.create(data, shape, 'c'));
+        return nd.constant(FloatArrays.of(data, shape));
     }
 }

@@ -4,7 +4,6 @@ import dev.etlab.Simd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The fused float32 kernels of {@link VectorKernels} on {@link INDArray}s, and the decision to use them. This class
@@ -113,8 +112,6 @@ public final class Fused {
      * element ({@code BaseDataBuffer.put}), a measurable share of a step.
      */
     static INDArray array(float[] data, long[] shape) {
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape.clone(), 'c');
-        out.data().asNioFloat().put(0, data, 0, data.length);
-        return out;
+        return FloatArrays.of(data, shape);
     }
 }

@@ -168,8 +168,8 @@ class PerformerTest {
 
     /**
      * Heads spread over the cores give the same bits as one thread (each head is computed alone; dω is summed in head
-     * order). Both layers run a few times first: the Vector API's exp differs in its last bit between the interpreter's
-     * fallback and the compiled intrinsic, and the comparison is meant to be between threads, not JIT tiers.
+     * order). Both layers run a few times first, so the comparison is between threads, not JIT tiers (the kernels'
+     * exp, VectorMath.exp, gives the same bits in every tier; the Vector API's own EXP did not).
      */
     @Test
     void vectorKernelOnManyThreadsEqualsOneThreadBitForBit() {
