@@ -22,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * machinery and growing the JVM's code and metadata areas are one-time costs of the process, not
  * of the length being measured (they added about 100 MiB of resident memory to the first
  * forward+backward point otherwise). When the Vector API is on ({@link dev.etlab.Simd}), the work then runs
- * {@value #JIT_PRIMING_RUNS} more times at {@value #JIT_PRIMING_LENGTH}: until the JIT has compiled them, Vector API
+ * again at {@value #JIT_PRIMING_LENGTH}, {@value #JIT_PRIMING_RUNS} times or for {@value #JIT_PRIMING_MILLIS} ms, whichever
+ * is longer (at most 200 runs; 10 runs at T = 256 left the sliding window's kernel, which spreads heads over the
+ * cores only from longer lengths, interpreted at 1024): until the JIT has compiled them, Vector API
  * loops run interpreted, boxing every vector, 10–20× slower and with heap garbage that grew the resident memory of
  * exact tiled attention's first points by ~200 MiB; that is a cost of a fresh JVM, not of the length measured.
  *
@@ -33,7 +35,7 @@ final class PointMeasurer {
     private PointMeasurer() {}
 
     static final int PRIMING_LENGTH = 16;
-    static final int JIT_PRIMING_LENGTH = 256, JIT_PRIMING_RUNS = 10;
+    static final int JIT_PRIMING_LENGTH = 1024, JIT_PRIMING_RUNS = 3, JIT_PRIMING_MILLIS = 1500;
 
     private static final Set<String> PRIMED = ConcurrentHashMap.newKeySet();
 
@@ -92,12 +94,18 @@ final class PointMeasurer {
         if (!PRIMED.add(key)) return;
         try {
             Workload.prepare(setup, mode, PRIMING_LENGTH).runOnce();
-            if (dev.etlab.Simd.enabled()) {
-                Workload jit = Workload.prepare(setup, mode, JIT_PRIMING_LENGTH);
-                for (int i = 0; i < JIT_PRIMING_RUNS; i++) jit.runOnce();
-            }
         } catch (RuntimeException e) {
-            // a mechanism that cannot run this short: its first measured point pays the one-time costs instead
+            // a mechanism that cannot run this short (e.g. a window wider than 16): the JIT priming below still runs
+        }
+        if (!dev.etlab.Simd.enabled()) return;
+        try {
+            Workload jit = Workload.prepare(setup, mode, JIT_PRIMING_LENGTH);
+            long start = System.nanoTime();
+            for (int i = 0; i < 200 && (i < JIT_PRIMING_RUNS || System.nanoTime() - start < JIT_PRIMING_MILLIS * 1_000_000L); i++) {
+                jit.runOnce();
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // cannot run at this length: its first measured point pays the one-time costs instead
         }
     }
 
