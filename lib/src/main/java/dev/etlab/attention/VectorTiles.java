@@ -83,7 +83,7 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         if (q.dataType() != DataType.FLOAT) return doubles.backward(q, k, v, padBias, scale, out, lse, dOut);
         Shape sh = new Shape(q, k);
         float[] qa = floats(q), ka = floats(k), va = floats(v), dO = floats(dOut), lRow = floats(lse);
-        float[] dRow = rowDots(dO, floats(out), sh.bh * sh.t, sh.dh);                  // D = rowsum(dO ⊙ O)
+        float[] dRow = VectorRows.rowDots(dO, floats(out), sh.bh * sh.t, sh.dh);       // D = rowsum(dO ⊙ O)
         float[] bias = keyBias(padBias, sh);
         float[] dq = array((long) sh.bh * sh.t * sh.dh), dk = array((long) sh.bh * sh.s * sh.dh), dv = array((long) sh.bh * sh.s * sh.dh);
         eachHead(sh, g -> backwardHead(g, sh, qa, ka, va, dO, lRow, dRow, bias, (float) scale, dq, dk, dv));
@@ -118,11 +118,11 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
             java.util.Arrays.fill(o, 0f);
             int end = keyEnd(i0 + rows - 1, sh);
             for (int j0 = 0; j0 < end; j0 += keyBlock) {
-                int width = roundUp(Math.min(end, j0 + keyBlock) - j0);
+                int width = VectorRows.roundUp(Math.min(end, j0 + keyBlock) - j0);
                 scoreBlock(qr, kt, keyBias, sp, dh, i0, j0, width, scale, sh.offset, scores);   // S/√d + masks
                 for (int r = 0; r < ROWS; r++) {
-                    float mNew = Math.max(m[r], rowMax(scores, r * keyBlock, width));           // m' = max(m, rowmax S)
-                    float sum = expInPlace(scores, r * keyBlock, width, mNew);                   // P = exp(S − m')
+                    float mNew = Math.max(m[r], VectorRows.rowMax(scores, r * keyBlock, width));           // m' = max(m, rowmax S)
+                    float sum = VectorRows.expInPlace(scores, r * keyBlock, width, mNew);                   // P = exp(S − m')
                     corr[r] = (float) Math.exp(m[r] - mNew);                                     // e^(m − m')
                     l[r] = l[r] * corr[r] + sum;                                                 // ℓ ← ℓ·e^(m − m') + rowsum P
                     m[r] = mNew;
@@ -170,23 +170,6 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
             x = x.add(FloatVector.broadcast(F, NEG), seen.not());
         }
         return x.add(keyBias);
-    }
-
-    private static float rowMax(float[] x, int from, int width) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int jj = 0; jj < width; jj += L) max = max.max(FloatVector.fromArray(F, x, from + jj));
-        return max.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** x ← exp(x − shift) over [from, from + width); returns the sum. */
-    private static float expInPlace(float[] x, int from, int width, float shift) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int jj = 0; jj < width; jj += L) {
-            FloatVector p = VectorMath.exp(FloatVector.fromArray(F, x, from + jj).sub(shift));
-            p.intoArray(x, from + jj);
-            sum = sum.add(p);
-        }
-        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /** o[r, c] ← o[r, c]·corr[r] + Σ_j p[r, j] Vᵀ[c, j0 + j] for the four rows. */
@@ -242,7 +225,7 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         float[] qr = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
         float[] p = new float[ROWS * keyBlock], ds = new float[ROWS * keyBlock], dqr = new float[ROWS * dh];
         for (int j0 = 0; j0 < sh.s; j0 += keyBlock) {
-            int width = roundUp(Math.min(sh.s, j0 + keyBlock) - j0);
+            int width = VectorRows.roundUp(Math.min(sh.s, j0 + keyBlock) - j0);
             int first = causal ? (int) Math.max(0, Math.min(sh.t, j0 - sh.offset)) / ROWS * ROWS : 0;   // rows that see a key here
             for (int i0 = first; i0 < sh.t; i0 += ROWS) {
                 int rows = Math.min(ROWS, sh.t - i0);
@@ -265,8 +248,8 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
                 outerAccumulate(p, dor, 1f, dvt, sp, dh, j0, width);                              // dV_j += Pᵀ dO_i
             }
         }
-        untranspose(dkt, g, sh, dk);
-        untranspose(dvt, g, sh, dv);
+        VectorRows.untranspose(dkt, g * sh.s * sh.dh, sh.s, sh.dh, sh.sPadded, dk);
+        VectorRows.untranspose(dvt, g * sh.s * sh.dh, sh.s, sh.dh, sh.sPadded, dv);
     }
 
     private static final float[] ONES = {1f, 1f, 1f, 1f};
@@ -284,17 +267,11 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
                 d2 = value.fma(FloatVector.broadcast(F, dor[dh2 + c]), d2);
                 d3 = value.fma(FloatVector.broadcast(F, dor[dh3 + c]), d3);
             }
-            dsOf(p, ds, jj, lr[0], dr[0], d0);
-            dsOf(p, ds, keyBlock + jj, lr[1], dr[1], d1);
-            dsOf(p, ds, kb2 + jj, lr[2], dr[2], d2);
-            dsOf(p, ds, kb3 + jj, lr[3], dr[3], d3);
+            VectorRows.probabilityAndDs(p, ds, jj, lr[0], dr[0], d0);
+            VectorRows.probabilityAndDs(p, ds, keyBlock + jj, lr[1], dr[1], d1);
+            VectorRows.probabilityAndDs(p, ds, kb2 + jj, lr[2], dr[2], d2);
+            VectorRows.probabilityAndDs(p, ds, kb3 + jj, lr[3], dr[3], d3);
         }
-    }
-
-    private static void dsOf(float[] p, float[] ds, int at, float lse, float d, FloatVector dp) {
-        FloatVector prob = VectorMath.exp(FloatVector.fromArray(F, p, at).sub(lse));
-        prob.intoArray(p, at);
-        prob.mul(dp.sub(d)).intoArray(ds, at);
     }
 
     /** xt[c, j0 + j] += factor · Σ_r w[r, j] rows[r, c] for the four rows (an outer product added to a transposed block). */
@@ -321,10 +298,6 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         return causal ? (int) Math.max(0, Math.min(sh.s, i + sh.offset + 1)) : sh.s;
     }
 
-    private static int roundUp(int n) {
-        return (n + L - 1) / L * L;
-    }
-
     /** Rows [i0, i0 + rows) of head g of a (B·H, T, Dh) array into into[0..ROWS·Dh); rows past them are zeros. */
     private static void gatherRows(float[] x, int g, Shape sh, int i0, int rows, float[] into) {
         System.arraycopy(x, (g * sh.t + i0) * sh.dh, into, 0, rows * sh.dh);
@@ -334,18 +307,8 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     /** Head g of a (B·H, S, Dh) array as (Dh, S'), zeros past S. */
     private float[] transposed(float[] x, int g, Shape sh) {
         float[] t = array((long) sh.dh * sh.sPadded);
-        int base = g * sh.s * sh.dh;
-        for (int j = 0; j < sh.s; j++) {
-            for (int c = 0; c < sh.dh; c++) t[c * sh.sPadded + j] = x[base + j * sh.dh + c];
-        }
+        VectorRows.transpose(x, g * sh.s * sh.dh, sh.s, sh.dh, sh.sPadded, t);
         return t;
-    }
-
-    private static void untranspose(float[] xt, int g, Shape sh, float[] into) {
-        int base = g * sh.s * sh.dh;
-        for (int j = 0; j < sh.s; j++) {
-            for (int c = 0; c < sh.dh; c++) into[base + j * sh.dh + c] = xt[c * sh.sPadded + j];
-        }
     }
 
     /** The padding bias of each batch's keys (B, S) as floats, or null without padding. */
@@ -359,16 +322,6 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         if (bias != null) System.arraycopy(bias, (g / sh.h) * sh.s, row, 0, sh.s);
         java.util.Arrays.fill(row, sh.s, sh.sPadded, Float.NEGATIVE_INFINITY);
         return row;
-    }
-
-    private static float[] rowDots(float[] a, float[] b, int rows, int dh) {
-        float[] d = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            double sum = 0;
-            for (int c = 0; c < dh; c++) sum += (double) a[r * dh + c] * b[r * dh + c];
-            d[r] = (float) sum;
-        }
-        return d;
     }
 
     /** Runs body for every (batch, head) pair, over the cores when {@link #PARALLEL_PROPERTY} allows and it pays. */

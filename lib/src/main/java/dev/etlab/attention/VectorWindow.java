@@ -82,7 +82,7 @@ final class VectorWindow {
                         INDArray dOut) {
         Shape sh = new Shape(q, window, causal);
         float[] qa = floats(q), ka = floats(k), va = floats(v), dO = floats(dOut), lRow = floats(lse);
-        float[] dRow = rowDots(dO, floats(out), sh.bh * sh.t, sh.dh);                  // D = rowsum(dO ⊙ O)
+        float[] dRow = VectorRows.rowDots(dO, floats(out), sh.bh * sh.t, sh.dh);       // D = rowsum(dO ⊙ O)
         float[] bias = keyBias(keyPadding, sh);
         float[] dq = array((long) sh.bh * sh.t * sh.dh), dk = array((long) sh.bh * sh.t * sh.dh), dv = array((long) sh.bh * sh.t * sh.dh);
         eachHead(sh, g -> backwardHead(g, sh, qa, ka, va, dO, lRow, dRow, bias, (float) scale, dq, dk, dv));
@@ -99,7 +99,7 @@ final class VectorWindow {
         }
 
         Shape(int b, int h, int t, int dh, int w, boolean causal) {
-            this(b, h, t, dh, b * h, roundUp(t) + L, roundUp((int) Math.min(t, (causal ? w : 2L * w) + ROWS)));
+            this(b, h, t, dh, b * h, VectorRows.roundUp(t) + L, VectorRows.roundUp((int) Math.min(t, (causal ? w : 2L * w) + ROWS)));
         }
     }
 
@@ -112,13 +112,13 @@ final class VectorWindow {
         float[] qr = new float[ROWS * dh], scores = new float[ROWS * kb], o = new float[ROWS * dh];
         float[] m = new float[ROWS], l = new float[ROWS];
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
-            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = roundUp(end - j0);
+            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = VectorRows.roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);                                          // Q/√d, as the chunked path scales
             scoreBlock(qr, kt, keyBias, sh, i0, j0, width, scores);                              // S + masks
             for (int r = 0; r < ROWS; r++) {
-                float max = rowMax(scores, r * kb, width);
+                float max = VectorRows.rowMax(scores, r * kb, width);
                 m[r] = max == Float.NEGATIVE_INFINITY ? 0f : max;                               // a row past T may see no key
-                l[r] = expInPlace(scores, r * kb, width, m[r]);                                  // P = exp(S − m), ℓ = rowsum P
+                l[r] = VectorRows.expInPlace(scores, r * kb, width, m[r]);                                  // P = exp(S − m), ℓ = rowsum P
             }
             Arrays.fill(o, 0f);
             if (dh == L) accumulateRows(scores, v, g * sh.t * dh, kb, j0, end, o);               // P V
@@ -179,23 +179,6 @@ final class VectorWindow {
         return s;
     }
 
-    private static float rowMax(float[] x, int from, int width) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int jj = 0; jj < width; jj += L) max = max.max(FloatVector.fromArray(F, x, from + jj));
-        return max.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** x ← exp(x − shift) over [from, from + width); returns the sum. */
-    private static float expInPlace(float[] x, int from, int width, float shift) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int jj = 0; jj < width; jj += L) {
-            FloatVector p = VectorMath.exp(FloatVector.fromArray(F, x, from + jj).sub(shift));
-            p.intoArray(x, from + jj);
-            sum = sum.add(p);
-        }
-        return sum.reduceLanes(VectorOperators.ADD);
-    }
-
     /** o[r, c] += Σ_j p[r, j] Xᵀ[c, j0 + j] for the four rows (X = V, or K in the backward). */
     private static void accumulatePv(float[] p, float[] xt, Shape sh, int j0, int width, float[] o) {
         int dh = sh.dh, kb = sh.stride;
@@ -249,7 +232,7 @@ final class VectorWindow {
         float[] qr = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
         float[] p = new float[ROWS * kb], ds = new float[ROWS * kb], dqr = new float[ROWS * dh];
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
-            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = roundUp(end - j0);
+            int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = VectorRows.roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);
             gatherRows(dO, g, sh, i0, rows, 1f, dor);
             for (int r = 0; r < ROWS; r++) {
@@ -265,8 +248,8 @@ final class VectorWindow {
             outerAccumulate(ds, qr, dkt, sh, j0, width);                                         // dK += dSᵀ (Q_i/√d)
             outerAccumulate(p, dor, dvt, sh, j0, width);                                         // dV += Pᵀ dO_i
         }
-        untranspose(dkt, g, sh, dk);
-        untranspose(dvt, g, sh, dv);
+        VectorRows.untranspose(dkt, g * sh.t * sh.dh, sh.t, sh.dh, sh.sPadded, dk);
+        VectorRows.untranspose(dvt, g * sh.t * sh.dh, sh.t, sh.dh, sh.sPadded, dv);
     }
 
     /** In p (scores on entry): P = exp(S − L) per row; in ds: dS = P ⊙ (dP − D) with dP_j = Σ_c dO_c Vᵀ[c, j]. */
@@ -282,17 +265,11 @@ final class VectorWindow {
                 d2 = value.fma(FloatVector.broadcast(F, dor[2 * dh + c]), d2);
                 d3 = value.fma(FloatVector.broadcast(F, dor[3 * dh + c]), d3);
             }
-            dsOf(p, ds, jj, lr[0], dr[0], d0);
-            dsOf(p, ds, kb + jj, lr[1], dr[1], d1);
-            dsOf(p, ds, 2 * kb + jj, lr[2], dr[2], d2);
-            dsOf(p, ds, 3 * kb + jj, lr[3], dr[3], d3);
+            VectorRows.probabilityAndDs(p, ds, jj, lr[0], dr[0], d0);
+            VectorRows.probabilityAndDs(p, ds, kb + jj, lr[1], dr[1], d1);
+            VectorRows.probabilityAndDs(p, ds, 2 * kb + jj, lr[2], dr[2], d2);
+            VectorRows.probabilityAndDs(p, ds, 3 * kb + jj, lr[3], dr[3], d3);
         }
-    }
-
-    private static void dsOf(float[] p, float[] ds, int at, float lse, float d, FloatVector dp) {
-        FloatVector prob = VectorMath.exp(FloatVector.fromArray(F, p, at).sub(lse));
-        prob.intoArray(p, at);
-        prob.mul(dp.sub(d)).intoArray(ds, at);
     }
 
     /** xt[c, j0 + j] += Σ_r w[r, j] rows[r, c] for the four rows (an outer product added to a transposed block). */
@@ -315,10 +292,6 @@ final class VectorWindow {
 
     // ---------------------------------------------------------------- layout
 
-    private static int roundUp(int n) {
-        return (n + L - 1) / L * L;
-    }
-
     /** Rows [i0, i0 + rows) of head g of a (B·H, T, Dh) array, times factor, into into[0..ROWS·Dh); zeros past them. */
     private static void gatherRows(float[] x, int g, Shape sh, int i0, int rows, float factor, float[] into) {
         int from = (g * sh.t + i0) * sh.dh, n = rows * sh.dh;
@@ -329,18 +302,8 @@ final class VectorWindow {
     /** Head g of a (B·H, T, Dh) array as (Dh, S'), zeros past T. */
     private float[] transposed(float[] x, int g, Shape sh) {
         float[] t = array((long) sh.dh * sh.sPadded);
-        int base = g * sh.t * sh.dh;
-        for (int j = 0; j < sh.t; j++) {
-            for (int c = 0; c < sh.dh; c++) t[c * sh.sPadded + j] = x[base + j * sh.dh + c];
-        }
+        VectorRows.transpose(x, g * sh.t * sh.dh, sh.t, sh.dh, sh.sPadded, t);
         return t;
-    }
-
-    private static void untranspose(float[] xt, int g, Shape sh, float[] into) {
-        int base = g * sh.t * sh.dh;
-        for (int j = 0; j < sh.t; j++) {
-            for (int c = 0; c < sh.dh; c++) into[base + j * sh.dh + c] = xt[c * sh.sPadded + j];
-        }
     }
 
     /** (B, T) key padding → (B, T) additive bias (padding − 1)·10⁹ as in {@link Masks#paddingBias}; null without padding. */
@@ -358,16 +321,6 @@ final class VectorWindow {
         float[] row = new float[sh.sPadded];
         System.arraycopy(bias, (g / sh.h) * sh.t, row, 0, sh.t);
         return row;
-    }
-
-    private static float[] rowDots(float[] a, float[] b, int rows, int dh) {
-        float[] d = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            double sum = 0;
-            for (int c = 0; c < dh; c++) sum += (double) a[r * dh + c] * b[r * dh + c];
-            d[r] = (float) sum;
-        }
-        return d;
     }
 
     /** Runs body for every (batch, head) pair, over the cores when {@link VectorTiles#PARALLEL_PROPERTY} allows and it pays. */
