@@ -96,12 +96,11 @@ public final class TrainBenchmark {
     /** As {@link #run(String, int, int, int, int)} with the model's attention a registry kind (its defaults). */
     public static Result run(String engine, int length, int batch, int steps, int warmup, String attention) {
         Check.arg(steps > warmup, "steps", steps, "more than the warm-up (" + warmup + ")");
-        ModelConfig config = ModelConfig.languageModel(VOCAB, length)
-            .withAttention(dev.etlab.attention.AttentionRegistry.get(attention).defaults());
-        TransformerModel model = TransformerModel.create(config, 2);
-        TrainConfig train = TrainConfig.defaults().withSteps(steps).withBatchSize(batch);
-        AdamW adam = new AdamW(model.params(), train);
-        Random data = new Random(7);
+        Training run = Training.of(length, batch, steps, attention);
+        TransformerModel model = run.model();
+        TrainConfig train = run.train();
+        AdamW adam = run.adam();
+        Random data = run.data();
         Engine e = switch (engine) {
             case "tape" -> new Tape(model, true);
             case "tape-noworkspace" -> new Tape(model, false);
@@ -134,12 +133,11 @@ public final class TrainBenchmark {
      */
     public static List<Result> runAlternating(int length, int batch, int steps, int warmup, String attention) {
         Check.arg(steps > warmup + 2, "steps", steps, "more than the warm-up (" + warmup + ") + 2");
-        ModelConfig config = ModelConfig.languageModel(VOCAB, length)
-            .withAttention(dev.etlab.attention.AttentionRegistry.get(attention).defaults());
-        TransformerModel model = TransformerModel.create(config, 2);
-        TrainConfig train = TrainConfig.defaults().withSteps(steps).withBatchSize(batch);
-        AdamW adam = new AdamW(model.params(), train);
-        Random data = new Random(7);
+        Training run = Training.of(length, batch, steps, attention);
+        TransformerModel model = run.model();
+        TrainConfig train = run.train();
+        AdamW adam = run.adam();
+        Random data = run.data();
         Tape fused = new Tape(model, true);
         Engine[] engines = {fused, new Unfused(fused)};
         double[][][] times = new double[2][4][(steps + 1) / 2];                  // [engine][total, fwd, bwd, opt][step]
@@ -166,6 +164,17 @@ public final class TrainBenchmark {
                 median(Arrays.copyOf(at[1], n), from), median(Arrays.copyOf(at[2], n), from), median(Arrays.copyOf(at[3], n), from), loss[i]));
         }
         return out;
+    }
+
+    /** Notebook 00's model with the given attention kind, its training settings, AdamW and the token source. */
+    private record Training(TransformerModel model, TrainConfig train, AdamW adam, Random data) {
+        static Training of(int length, int batch, int steps, String attention) {
+            ModelConfig config = ModelConfig.languageModel(VOCAB, length)
+                .withAttention(dev.etlab.attention.AttentionRegistry.get(attention).defaults());
+            TransformerModel model = TransformerModel.create(config, 2);
+            TrainConfig train = TrainConfig.defaults().withSteps(steps).withBatchSize(batch);
+            return new Training(model, train, new AdamW(model.params(), train), new Random(7));
+        }
     }
 
     private static double[] timedStep(Engine e, INDArray tokens, INDArray targets, AdamW adam, TrainConfig train, int step, long[] t) {
