@@ -2,7 +2,6 @@ package dev.etlab.attention;
 
 import dev.etlab.tensor.FloatArrays;
 import dev.etlab.tensor.Ops;
-import dev.etlab.tensor.VectorMath;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -18,11 +17,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * https://arxiv.org/abs/2205.14135, Algorithms 1 and 2 (D = rowsum(dO ⊙ O) as in FlashAttention-2).
  *
  * <p>Layout: K and V are transposed per head into (Dh, S') arrays, S' = S rounded up to the lane count, so every
- * product runs along the keys, one vector of keys at a time, for any head size: scores s_j = Σ_c q_c Kᵀ[c, j] (a
- * broadcast query element times a key vector), (P V)_c = Σ_j p_j Vᵀ[c, j] (a dot product reduced once per key
- * block). Four query rows share each loaded key vector, which also gives four independent FMA chains. Keys past S
- * get −∞ (they weigh exactly 0); masks are added in {@link FusedTiles}' order (S/√d + causal −10⁹ + padding bias),
- * in float, and exp is {@link VectorMath#exp} (the same bits in every JIT tier, unlike the API's own EXP).
+ * product runs along the keys for any head size ({@link VectorRows#products}): scores s_j = Σ_c q_c Kᵀ[c, j] (a
+ * broadcast query element times a key vector), four query rows against two key vectors at a time, which gives eight
+ * independent FMA chains. P·V adds whole V rows when a head is one or two vectors (Dh = 16 with AVX-512 or AVX2), dot
+ * products along the keys otherwise. The masks, the row maximum and exp are separate passes over a row of the block,
+ * so that no vector crosses a call the JIT might not inline (a vector that does is boxed: a 20% slower backward was
+ * measured when one did). Keys past S get −∞ (they weigh exactly 0); masks are added in {@link FusedTiles}' order
+ * (S/√d + causal −10⁹ + padding bias), in float, and exp is {@link dev.etlab.tensor.VectorMath#exp} (the same bits in
+ * every JIT tier, unlike the API's own EXP).
  *
  * <p>Backward per key block (dK, dV of the block stay in cache) and per four query rows, recomputing
  * P = exp(S − L): dP_j = Σ_c dO_c Vᵀ[c, j], dS = P ⊙ (dP − D), dQ_c += Σ_j dS_j Kᵀ[c, j] / √d,
@@ -37,7 +39,7 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Query rows computed together. */
-    private static final int ROWS = 4;
+    private static final int ROWS = VectorRows.ROWS;
     private static final float NEG = (float) Masks.NEG;
 
     /**
@@ -107,111 +109,67 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     /** Algorithm 1 for one (batch, head) pair g: O and L of its T rows. */
     private void forwardHead(int g, Shape sh, float[] q, float[] k, float[] v, float[] bias, float scale, float[] out, float[] lse) {
         int dh = sh.dh, sp = sh.sPadded;
-        float[] kt = transposed(k, g, sh), vt = transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
-        float[] qr = new float[ROWS * dh], scores = new float[ROWS * keyBlock], o = new float[ROWS * dh];
+        float[] kt = transposed(k, g, sh), vt = VectorRows.rowVectors(dh) ? null : transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
+        float[] qs = new float[ROWS * dh], scores = new float[ROWS * keyBlock], o = new float[ROWS * dh];
         float[] m = new float[ROWS], l = new float[ROWS], corr = new float[ROWS];
+        float toLog2 = scale * VectorRows.LOG2E;
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
             int rows = Math.min(ROWS, sh.t - i0);
-            gatherRows(q, g, sh, i0, rows, qr);
+            gatherRows(q, g, sh, i0, rows, toLog2, qs);                                          // Q log₂e/√d
             java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
             java.util.Arrays.fill(l, 0f);
             java.util.Arrays.fill(o, 0f);
             int end = keyEnd(i0 + rows - 1, sh);
             for (int j0 = 0; j0 < end; j0 += keyBlock) {
                 int width = VectorRows.roundUp(Math.min(end, j0 + keyBlock) - j0);
-                scoreBlock(qr, kt, keyBias, sp, dh, i0, j0, width, scale, sh.offset, scores);   // S/√d + masks
+                VectorRows.products(qs, dh, kt, sp, j0, width, scores, keyBlock);                 // S = Q Kᵀ/√d, in log₂ units
                 for (int r = 0; r < ROWS; r++) {
-                    float mNew = Math.max(m[r], VectorRows.rowMax(scores, r * keyBlock, width));           // m' = max(m, rowmax S)
-                    float sum = VectorRows.expInPlace(scores, r * keyBlock, width, mNew);                   // P = exp(S − m')
-                    corr[r] = (float) Math.exp(m[r] - mNew);                                     // e^(m − m')
+                    float rowMax = maskRow(scores, r * keyBlock, width, i0 + r, j0, sh, keyBias, bias != null);   // + masks
+                    float mNew = Math.max(m[r], rowMax);                                         // m' = max(m, rowmax S)
+                    float sum = VectorRows.exp2InPlace(scores, r * keyBlock, width, mNew);       // P = exp(S − m')
+                    corr[r] = (float) Math.pow(2, m[r] - mNew);                                  // e^(m − m')
                     l[r] = l[r] * corr[r] + sum;                                                 // ℓ ← ℓ·e^(m − m') + rowsum P
                     m[r] = mNew;
                 }
-                if (dh == L) accumulateRows(scores, v, g * sh.s * dh, j0, Math.min(sh.s, j0 + width), corr, o);
-                else accumulatePv(scores, vt, sp, dh, j0, width, corr, o);                       // O ← O·e^(m − m') + P V_j
+                VectorRows.scaleRows(o, dh, corr);                                               // O ← O·e^(m − m') + P V_j
+                if (vt == null) VectorRows.accumulateRowVectors(scores, keyBlock, v, g * sh.s * dh, dh, j0, Math.min(sh.s, j0 + width), o);
+                else VectorRows.accumulateDots(scores, keyBlock, vt, sp, dh, j0, width, o);
             }
             for (int r = 0; r < rows; r++) {
                 int at = g * sh.t + i0 + r;
                 for (int c = 0; c < dh; c++) out[at * dh + c] = o[r * dh + c] / l[r];
-                lse[at] = m[r] + (float) Math.log(l[r]);                                         // L = m + log ℓ
+                lse[at] = VectorRows.naturalLse(m[r], l[r]);                                     // L = m + log ℓ
             }
         }
     }
 
     /**
-     * Scaled, masked scores of the four rows in qr against keys [j0, j0 + width): scores[r·keyBlock + j − j0]. Rows
-     * past T are zeros in qr (their scores are not used).
+     * Row i's scores at scores[from..from + width) (keys j0..) ← + the causal mask + the key's bias (padding, −∞ past
+     * S), in {@link FusedTiles}' order; returns their maximum. A block that needs no mask (no padding, every key before
+     * S and, causal, not after i) is only read. Rows past T (zeros in the query block) are masked too and never used.
      */
-    private void scoreBlock(float[] qr, float[] kt, float[] keyBias, int sp, int dh, int i0, int j0, int width, float scale,
-                            long offset, float[] scores) {
-        for (int jj = 0; jj < width; jj += L) {
-            int j = j0 + jj;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int c = 0; c < dh; c++) {
-                FloatVector key = FloatVector.fromArray(F, kt, c * sp + j);
-                s0 = key.fma(FloatVector.broadcast(F, qr[c]), s0);
-                s1 = key.fma(FloatVector.broadcast(F, qr[dh + c]), s1);
-                s2 = key.fma(FloatVector.broadcast(F, qr[2 * dh + c]), s2);
-                s3 = key.fma(FloatVector.broadcast(F, qr[3 * dh + c]), s3);
+    private float maskRow(float[] scores, int from, int width, int i, int j0, Shape sh, float[] keyBias, boolean padded) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        boolean plain = !padded && j0 + width <= sh.s && (!causal || j0 + width - 1 <= i + sh.offset);
+        if (plain) {
+            for (int jj = 0; jj < width; jj += L) max = max.max(FloatVector.fromArray(F, scores, from + jj));
+        } else {
+            for (int jj = 0; jj < width; jj += L) {
+                FloatVector x = masked(FloatVector.fromArray(F, scores, from + jj), i, j0 + jj, sh.offset, FloatVector.fromArray(F, keyBias, j0 + jj));
+                x.intoArray(scores, from + jj);
+                max = max.max(x);
             }
-            FloatVector b = FloatVector.fromArray(F, keyBias, j);
-            masked(s0, scale, i0, j, offset, b).intoArray(scores, jj);
-            masked(s1, scale, i0 + 1, j, offset, b).intoArray(scores, keyBlock + jj);
-            masked(s2, scale, i0 + 2, j, offset, b).intoArray(scores, 2 * keyBlock + jj);
-            masked(s3, scale, i0 + 3, j, offset, b).intoArray(scores, 3 * keyBlock + jj);
         }
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /** x/√d, + −10⁹ where key j + lane is in query i's future (causal), + the key's bias (padding, or −∞ past S). */
-    private FloatVector masked(FloatVector x, float scale, int i, int j, long offset, FloatVector keyBias) {
-        x = x.mul(scale);
+    /** x + −10⁹ where key j + lane is in query i's future (causal), + the key's bias (padding, or −∞ past S). */
+    private FloatVector masked(FloatVector x, int i, int j, long offset, FloatVector keyBias) {
         if (causal && j + L - 1 > i + offset) {
             VectorMask<Float> seen = F.indexInRange(j, (int) Math.min(Integer.MAX_VALUE, Math.max(0, i + offset + 1)));
             x = x.add(FloatVector.broadcast(F, NEG), seen.not());
         }
         return x.add(keyBias);
-    }
-
-    /** o[r, c] ← o[r, c]·corr[r] + Σ_j p[r, j] Vᵀ[c, j0 + j] for the four rows. */
-    private void accumulatePv(float[] p, float[] vt, int sp, int dh, int j0, int width, float[] corr, float[] o) {
-        for (int c = 0; c < dh; c++) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int jj = 0; jj < width; jj += L) {
-                FloatVector value = FloatVector.fromArray(F, vt, c * sp + j0 + jj);
-                a0 = value.fma(FloatVector.fromArray(F, p, jj), a0);
-                a1 = value.fma(FloatVector.fromArray(F, p, keyBlock + jj), a1);
-                a2 = value.fma(FloatVector.fromArray(F, p, 2 * keyBlock + jj), a2);
-                a3 = value.fma(FloatVector.fromArray(F, p, 3 * keyBlock + jj), a3);
-            }
-            o[c] = o[c] * corr[0] + a0.reduceLanes(VectorOperators.ADD);
-            o[dh + c] = o[dh + c] * corr[1] + a1.reduceLanes(VectorOperators.ADD);
-            o[2 * dh + c] = o[2 * dh + c] * corr[2] + a2.reduceLanes(VectorOperators.ADD);
-            o[3 * dh + c] = o[3 * dh + c] * corr[3] + a3.reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /**
-     * The same as {@link #accumulatePv} when a head is exactly one vector (Dh = lanes, e.g. 16 with AVX-512): x's rows
-     * are read as they are (row-major, from {@code base}), each key's row multiplied by the four rows' weights and
-     * added into four vector accumulators. No reductions: ~1.4× faster than the dot products. Keys [j0, jEnd) only (the
-     * weights of keys past S are zero).
-     */
-    private void accumulateRows(float[] w, float[] x, int base, int j0, int jEnd, float[] corr, float[] o) {
-        FloatVector a0 = FloatVector.fromArray(F, o, 0).mul(corr[0]), a1 = FloatVector.fromArray(F, o, L).mul(corr[1]);
-        FloatVector a2 = FloatVector.fromArray(F, o, 2 * L).mul(corr[2]), a3 = FloatVector.fromArray(F, o, 3 * L).mul(corr[3]);
-        int kb2 = 2 * keyBlock, kb3 = 3 * keyBlock;
-        for (int j = j0; j < jEnd; j++) {
-            int jj = j - j0;
-            FloatVector row = FloatVector.fromArray(F, x, base + j * L);
-            a0 = row.fma(FloatVector.broadcast(F, w[jj]), a0);
-            a1 = row.fma(FloatVector.broadcast(F, w[keyBlock + jj]), a1);
-            a2 = row.fma(FloatVector.broadcast(F, w[kb2 + jj]), a2);
-            a3 = row.fma(FloatVector.broadcast(F, w[kb3 + jj]), a3);
-        }
-        a0.intoArray(o, 0);
-        a1.intoArray(o, L);
-        a2.intoArray(o, 2 * L);
-        a3.intoArray(o, 3 * L);
     }
 
     // ---------------------------------------------------------------- backward
@@ -220,75 +178,41 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
     private void backwardHead(int g, Shape sh, float[] q, float[] k, float[] v, float[] dO, float[] lRow, float[] dRow,
                               float[] bias, float scale, float[] dq, float[] dk, float[] dv) {
         int dh = sh.dh, sp = sh.sPadded;
+        boolean rowVectors = VectorRows.rowVectors(dh);
         float[] kt = transposed(k, g, sh), vt = transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
         float[] dkt = new float[dh * sp], dvt = new float[dh * sp];
-        float[] qr = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
+        float[] qr = new float[ROWS * dh], qs = new float[ROWS * dh], dor = new float[ROWS * dh];
         float[] p = new float[ROWS * keyBlock], ds = new float[ROWS * keyBlock], dqr = new float[ROWS * dh];
+        float toLog2 = scale * VectorRows.LOG2E;
         for (int j0 = 0; j0 < sh.s; j0 += keyBlock) {
-            int width = VectorRows.roundUp(Math.min(sh.s, j0 + keyBlock) - j0);
+            int width = VectorRows.roundUp(Math.min(sh.s, j0 + keyBlock) - j0), jEnd = Math.min(sh.s, j0 + width);
             int first = causal ? (int) Math.max(0, Math.min(sh.t, j0 - sh.offset)) / ROWS * ROWS : 0;   // rows that see a key here
             for (int i0 = first; i0 < sh.t; i0 += ROWS) {
                 int rows = Math.min(ROWS, sh.t - i0);
-                gatherRows(q, g, sh, i0, rows, qr);
-                gatherRows(dO, g, sh, i0, rows, dor);
+                gatherRows(q, g, sh, i0, rows, 1f, qr);
+                gatherRows(q, g, sh, i0, rows, toLog2, qs);
+                gatherRows(dO, g, sh, i0, rows, 1f, dor);
+                VectorRows.products(qs, dh, kt, sp, j0, width, p, keyBlock);                      // S = Q Kᵀ/√d, in log₂ units
+                VectorRows.products(dor, dh, vt, sp, j0, width, ds, keyBlock);                    // dP = dO Vᵀ
                 for (int r = 0; r < ROWS; r++) {
-                    lr[r] = r < rows ? lRow[g * sh.t + i0 + r] : 0f;                            // padding rows: P = 1, dS = 0
-                    dr[r] = r < rows ? dRow[g * sh.t + i0 + r] : 0f;
+                    boolean real = r < rows;                                                     // padding rows: dO = 0, so dS = 0
+                    maskRow(p, r * keyBlock, width, i0 + r, j0, sh, keyBias, bias != null);                 // + masks
+                    VectorRows.probabilitiesAndDs(p, ds, r * keyBlock, width, real ? lRow[g * sh.t + i0 + r] * VectorRows.LOG2E : 0f,
+                        real ? dRow[g * sh.t + i0 + r] : 0f);                                    // P = exp(S − L), dS = P ⊙ (dP − D)
                 }
-                scoreBlock(qr, kt, keyBias, sp, dh, i0, j0, width, scale, sh.offset, p);          // S/√d + masks
-                probabilitiesAndDs(p, ds, vt, dor, lr, dr, sp, dh, j0, width);                    // P = exp(S − L), dS
                 java.util.Arrays.fill(dqr, 0f);
-                if (dh == L) accumulateRows(ds, k, g * sh.s * dh, j0, Math.min(sh.s, j0 + width), ONES, dqr);
-                else accumulatePv(ds, kt, sp, dh, j0, width, ONES, dqr);                          // dS K_j
+                if (rowVectors) VectorRows.accumulateRowVectors(ds, keyBlock, k, g * sh.s * dh, dh, j0, jEnd, dqr);
+                else VectorRows.accumulateDots(ds, keyBlock, kt, sp, dh, j0, width, dqr);         // dS K_j
                 for (int r = 0; r < rows; r++) {
                     int at = (g * sh.t + i0 + r) * dh;
                     for (int c = 0; c < dh; c++) dq[at + c] += dqr[r * dh + c] * scale;         // dQ_i += dS K_j / √d
                 }
-                outerAccumulate(ds, qr, scale, dkt, sp, dh, j0, width);                           // dK_j += dSᵀ Q_i / √d
-                outerAccumulate(p, dor, 1f, dvt, sp, dh, j0, width);                              // dV_j += Pᵀ dO_i
+                VectorRows.outerAccumulate(ds, keyBlock, qr, scale, dkt, sp, dh, j0, width);     // dK_j += dSᵀ Q_i / √d
+                VectorRows.outerAccumulate(p, keyBlock, dor, 1f, dvt, sp, dh, j0, width);        // dV_j += Pᵀ dO_i
             }
         }
         VectorRows.untranspose(dkt, g * sh.s * sh.dh, sh.s, sh.dh, sh.sPadded, dk);
         VectorRows.untranspose(dvt, g * sh.s * sh.dh, sh.s, sh.dh, sh.sPadded, dv);
-    }
-
-    private static final float[] ONES = {1f, 1f, 1f, 1f};
-
-    /** In p (scores on entry): P = exp(S − L) per row; in ds: dS = P ⊙ (dP − D) with dP_j = Σ_c dO_c Vᵀ[c, j]. */
-    private void probabilitiesAndDs(float[] p, float[] ds, float[] vt, float[] dor, float[] lr, float[] dr, int sp, int dh,
-                                    int j0, int width) {
-        int dh2 = 2 * dh, dh3 = 3 * dh, kb2 = 2 * keyBlock, kb3 = 3 * keyBlock;
-        for (int jj = 0; jj < width; jj += L) {
-            FloatVector d0 = FloatVector.zero(F), d1 = d0, d2 = d0, d3 = d0;
-            for (int c = 0; c < dh; c++) {
-                FloatVector value = FloatVector.fromArray(F, vt, c * sp + j0 + jj);
-                d0 = value.fma(FloatVector.broadcast(F, dor[c]), d0);
-                d1 = value.fma(FloatVector.broadcast(F, dor[dh + c]), d1);
-                d2 = value.fma(FloatVector.broadcast(F, dor[dh2 + c]), d2);
-                d3 = value.fma(FloatVector.broadcast(F, dor[dh3 + c]), d3);
-            }
-            VectorRows.probabilityAndDs(p, ds, jj, lr[0], dr[0], d0);
-            VectorRows.probabilityAndDs(p, ds, keyBlock + jj, lr[1], dr[1], d1);
-            VectorRows.probabilityAndDs(p, ds, kb2 + jj, lr[2], dr[2], d2);
-            VectorRows.probabilityAndDs(p, ds, kb3 + jj, lr[3], dr[3], d3);
-        }
-    }
-
-    /** xt[c, j0 + j] += factor · Σ_r w[r, j] rows[r, c] for the four rows (an outer product added to a transposed block). */
-    private void outerAccumulate(float[] w, float[] rows, float factor, float[] xt, int sp, int dh, int j0, int width) {
-        for (int c = 0; c < dh; c++) {
-            FloatVector f0 = FloatVector.broadcast(F, rows[c] * factor), f1 = FloatVector.broadcast(F, rows[dh + c] * factor);
-            FloatVector f2 = FloatVector.broadcast(F, rows[2 * dh + c] * factor), f3 = FloatVector.broadcast(F, rows[3 * dh + c] * factor);
-            int base = c * sp + j0;
-            for (int jj = 0; jj < width; jj += L) {
-                FloatVector acc = FloatVector.fromArray(F, xt, base + jj);
-                acc = FloatVector.fromArray(F, w, jj).fma(f0, acc);
-                acc = FloatVector.fromArray(F, w, keyBlock + jj).fma(f1, acc);
-                acc = FloatVector.fromArray(F, w, 2 * keyBlock + jj).fma(f2, acc);
-                acc = FloatVector.fromArray(F, w, 3 * keyBlock + jj).fma(f3, acc);
-                acc.intoArray(xt, base + jj);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- layout
@@ -298,10 +222,11 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         return causal ? (int) Math.max(0, Math.min(sh.s, i + sh.offset + 1)) : sh.s;
     }
 
-    /** Rows [i0, i0 + rows) of head g of a (B·H, T, Dh) array into into[0..ROWS·Dh); rows past them are zeros. */
-    private static void gatherRows(float[] x, int g, Shape sh, int i0, int rows, float[] into) {
-        System.arraycopy(x, (g * sh.t + i0) * sh.dh, into, 0, rows * sh.dh);
-        java.util.Arrays.fill(into, rows * sh.dh, ROWS * sh.dh, 0f);
+    /** Rows [i0, i0 + rows) of head g of a (B·H, T, Dh) array, times factor, into into[0..ROWS·Dh); zeros past them. */
+    private static void gatherRows(float[] x, int g, Shape sh, int i0, int rows, float factor, float[] into) {
+        int from = (g * sh.t + i0) * sh.dh, n = rows * sh.dh;
+        for (int e = 0; e < n; e++) into[e] = x[from + e] * factor;
+        java.util.Arrays.fill(into, n, ROWS * sh.dh, 0f);
     }
 
     /** Head g of a (B·H, S, Dh) array as (Dh, S'), zeros past S. */
@@ -324,9 +249,13 @@ final class VectorTiles implements ExactTiledAttention.TileKernel {
         return row;
     }
 
-    /** Runs body for every (batch, head) pair, over the cores when {@link #PARALLEL_PROPERTY} allows and it pays. */
+    /**
+     * Runs body for every (batch, head) pair, over the cores when {@link #PARALLEL_PROPERTY} allows and it pays: when
+     * all the pairs together score at least 2¹⁷ query-key pairs (about a millisecond of work), however that is split
+     * between pairs and length. (A threshold on T·S alone kept a training batch of 64 short heads, T = 128, on one core.)
+     */
     private void eachHead(Shape sh, java.util.function.IntConsumer body) {
-        if (parallel && sh.bh > 1 && (long) sh.t * sh.s >= 1 << 16) IntStream.range(0, sh.bh).parallel().forEach(body);
+        if (parallel && sh.bh > 1 && (long) sh.bh * sh.t * sh.s >= 1 << 17) IntStream.range(0, sh.bh).parallel().forEach(body);
         else for (int g = 0; g < sh.bh; g++) body.accept(g);
     }
 

@@ -2,7 +2,6 @@ package dev.etlab.attention;
 
 import dev.etlab.tensor.FloatArrays;
 import dev.etlab.tensor.Ops;
-import dev.etlab.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -20,8 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * restricted to the band, so each block of four query rows meets one block of at most 2w + 4 keys.
  *
  * <p>Layout as in {@link VectorTiles}: K and V transposed per head into (Dh, S') arrays (S' = T rounded up to whole
- * vectors, plus one vector), products along the keys one vector at a time, four query rows sharing each key vector
- * (four independent FMA chains), exp by {@link dev.etlab.tensor.VectorMath#exp}; with a head of exactly one vector (Dh = lanes)
+ * vectors, plus one vector), the shared loops of {@link VectorRows}: products along the keys, four query rows against
+ * two key vectors at a time, exp by {@link dev.etlab.tensor.VectorMath#exp}; with a head of one or two whole vectors
  * P·V and dS·K add whole key rows instead (no reductions). The (B, H, T, Dh) inputs are copied into Java arrays; the
  * results come back through {@code nd}.
  *
@@ -36,7 +35,7 @@ final class VectorWindow {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Query rows computed together. */
-    private static final int ROWS = 4;
+    private static final int ROWS = VectorRows.ROWS;
     private static final float NEG = (float) Masks.NEG;
 
     /** Forward calls made so far, by every instance (lets a test see that a layer took this path). */
@@ -108,25 +107,26 @@ final class VectorWindow {
     /** Algorithm 1 on the band for one (batch, head) pair g: O and L of its T rows, four at a time. */
     private void forwardHead(int g, Shape sh, float[] q, float[] k, float[] v, float[] bias, float scale, float[] out, float[] lse) {
         int dh = sh.dh, kb = sh.stride;
-        float[] kt = transposed(k, g, sh), vt = transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
-        float[] qr = new float[ROWS * dh], scores = new float[ROWS * kb], o = new float[ROWS * dh];
+        float[] kt = transposed(k, g, sh), vt = VectorRows.rowVectors(dh) ? null : transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
+        float[] qr = new float[ROWS * dh], qs = new float[ROWS * dh], scores = new float[ROWS * kb], o = new float[ROWS * dh];
         float[] m = new float[ROWS], l = new float[ROWS];
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
             int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = VectorRows.roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);                                          // Q/√d, as the chunked path scales
-            scoreBlock(qr, kt, keyBias, sh, i0, j0, width, scores);                              // S + masks
+            toLog2(qr, qs);
+            VectorRows.products(qs, dh, kt, sh.sPadded, j0, width, scores, kb);                 // S = (Q/√d) Kᵀ, in log₂ units
             for (int r = 0; r < ROWS; r++) {
-                float max = VectorRows.rowMax(scores, r * kb, width);
+                float max = maskRow(scores, r * kb, width, i0 + r, j0, keyBias, sh.t);          // S + masks
                 m[r] = max == Float.NEGATIVE_INFINITY ? 0f : max;                               // a row past T may see no key
-                l[r] = VectorRows.expInPlace(scores, r * kb, width, m[r]);                                  // P = exp(S − m), ℓ = rowsum P
+                l[r] = VectorRows.exp2InPlace(scores, r * kb, width, m[r]);                     // P = exp(S − m), ℓ = rowsum P
             }
             Arrays.fill(o, 0f);
-            if (dh == L) accumulateRows(scores, v, g * sh.t * dh, kb, j0, end, o);               // P V
-            else accumulatePv(scores, vt, sh, j0, width, o);
+            if (vt == null) VectorRows.accumulateRowVectors(scores, kb, v, g * sh.t * dh, dh, j0, end, o);   // P V
+            else VectorRows.accumulateDots(scores, kb, vt, sh.sPadded, dh, j0, width, o);
             for (int r = 0; r < rows; r++) {
                 int at = g * sh.t + i0 + r;
                 for (int c = 0; c < dh; c++) out[at * dh + c] = o[r * dh + c] / l[r];           // O = P V / ℓ
-                lse[at] = m[r] + (float) Math.log(l[r]);                                         // L = m + log ℓ
+                lse[at] = VectorRows.naturalLse(m[r], l[r]);                                     // L = m + log ℓ
             }
         }
     }
@@ -141,27 +141,15 @@ final class VectorWindow {
         return (int) Math.min(t, (long) i + (causal ? 0 : window) + 1);
     }
 
-    /**
-     * Masked scores of the four rows in qr (already scaled) against keys [j0, j0 + width): scores[r·stride + j − j0].
-     * Rows past T are zeros in qr.
-     */
-    private void scoreBlock(float[] qr, float[] kt, float[] keyBias, Shape sh, int i0, int j0, int width, float[] scores) {
-        int dh = sh.dh, sp = sh.sPadded, kb = sh.stride;
+    /** Row i's scores at scores[from..from + width) (keys j0..) ← + its masks ({@link #masked}); returns their maximum. */
+    private float maskRow(float[] scores, int from, int width, int i, int j0, float[] keyBias, int t) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int jj = 0; jj < width; jj += L) {
-            int j = j0 + jj;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int c = 0; c < dh; c++) {
-                FloatVector key = FloatVector.fromArray(F, kt, c * sp + j);
-                s0 = key.fma(FloatVector.broadcast(F, qr[c]), s0);
-                s1 = key.fma(FloatVector.broadcast(F, qr[dh + c]), s1);
-                s2 = key.fma(FloatVector.broadcast(F, qr[2 * dh + c]), s2);
-                s3 = key.fma(FloatVector.broadcast(F, qr[3 * dh + c]), s3);
-            }
-            masked(s0, i0, j, keyBias, sh.t).intoArray(scores, jj);
-            masked(s1, i0 + 1, j, keyBias, sh.t).intoArray(scores, kb + jj);
-            masked(s2, i0 + 2, j, keyBias, sh.t).intoArray(scores, 2 * kb + jj);
-            masked(s3, i0 + 3, j, keyBias, sh.t).intoArray(scores, 3 * kb + jj);
+            FloatVector x = masked(FloatVector.fromArray(F, scores, from + jj), i, j0 + jj, keyBias, t);
+            x.intoArray(scores, from + jj);
+            max = max.max(x);
         }
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -179,48 +167,6 @@ final class VectorWindow {
         return s;
     }
 
-    /** o[r, c] += Σ_j p[r, j] Xᵀ[c, j0 + j] for the four rows (X = V, or K in the backward). */
-    private static void accumulatePv(float[] p, float[] xt, Shape sh, int j0, int width, float[] o) {
-        int dh = sh.dh, kb = sh.stride;
-        for (int c = 0; c < dh; c++) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            int base = c * sh.sPadded + j0;
-            for (int jj = 0; jj < width; jj += L) {
-                FloatVector x = FloatVector.fromArray(F, xt, base + jj);
-                a0 = x.fma(FloatVector.fromArray(F, p, jj), a0);
-                a1 = x.fma(FloatVector.fromArray(F, p, kb + jj), a1);
-                a2 = x.fma(FloatVector.fromArray(F, p, 2 * kb + jj), a2);
-                a3 = x.fma(FloatVector.fromArray(F, p, 3 * kb + jj), a3);
-            }
-            o[c] += a0.reduceLanes(VectorOperators.ADD);
-            o[dh + c] += a1.reduceLanes(VectorOperators.ADD);
-            o[2 * dh + c] += a2.reduceLanes(VectorOperators.ADD);
-            o[3 * dh + c] += a3.reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /**
-     * {@link #accumulatePv} when a head is exactly one vector (Dh = lanes, 16 with AVX-512), as in
-     * VectorTiles.accumulateRows: each key's row of X (row-major, head from {@code base}) times the four rows' weights,
-     * added into four vector accumulators; no reductions. Keys [j0, end) only: the lanes after them weigh 0.
-     */
-    private static void accumulateRows(float[] p, float[] x, int base, int stride, int j0, int end, float[] o) {
-        FloatVector a0 = FloatVector.fromArray(F, o, 0), a1 = FloatVector.fromArray(F, o, L);
-        FloatVector a2 = FloatVector.fromArray(F, o, 2 * L), a3 = FloatVector.fromArray(F, o, 3 * L);
-        for (int j = j0; j < end; j++) {
-            int jj = j - j0;
-            FloatVector row = FloatVector.fromArray(F, x, base + j * L);
-            a0 = row.fma(FloatVector.broadcast(F, p[jj]), a0);
-            a1 = row.fma(FloatVector.broadcast(F, p[stride + jj]), a1);
-            a2 = row.fma(FloatVector.broadcast(F, p[2 * stride + jj]), a2);
-            a3 = row.fma(FloatVector.broadcast(F, p[3 * stride + jj]), a3);
-        }
-        a0.intoArray(o, 0);
-        a1.intoArray(o, L);
-        a2.intoArray(o, 2 * L);
-        a3.intoArray(o, 3 * L);
-    }
-
     // ---------------------------------------------------------------- backward
 
     /** Algorithm 2 on the band for one (batch, head) pair g, by blocks of four query rows: its rows of dQ, dK and dV. */
@@ -229,68 +175,40 @@ final class VectorWindow {
         int dh = sh.dh, kb = sh.stride;
         float[] kt = transposed(k, g, sh), vt = transposed(v, g, sh), keyBias = biasRow(bias, g, sh);
         float[] dkt = array((long) dh * sh.sPadded), dvt = array((long) dh * sh.sPadded);
-        float[] qr = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
+        float[] qr = new float[ROWS * dh], qs = new float[ROWS * dh], dor = new float[ROWS * dh], lr = new float[ROWS], dr = new float[ROWS];
         float[] p = new float[ROWS * kb], ds = new float[ROWS * kb], dqr = new float[ROWS * dh];
         for (int i0 = 0; i0 < sh.t; i0 += ROWS) {
             int rows = Math.min(ROWS, sh.t - i0), j0 = firstKey(i0), end = endKey(i0 + rows - 1, sh.t), width = VectorRows.roundUp(end - j0);
             gatherRows(q, g, sh, i0, rows, scale, qr);
+            toLog2(qr, qs);
             gatherRows(dO, g, sh, i0, rows, 1f, dor);
             for (int r = 0; r < ROWS; r++) {
-                lr[r] = r < rows ? lRow[g * sh.t + i0 + r] : 0f;                                // rows past T: dO = 0, D = 0, dS = 0
+                lr[r] = r < rows ? lRow[g * sh.t + i0 + r] * VectorRows.LOG2E : 0f;             // rows past T: dO = 0, D = 0, dS = 0
                 dr[r] = r < rows ? dRow[g * sh.t + i0 + r] : 0f;
             }
-            scoreBlock(qr, kt, keyBias, sh, i0, j0, width, p);                                   // S + masks, as in the forward
-            probabilitiesAndDs(p, ds, vt, dor, lr, dr, sh, j0, width);                           // P = exp(S − L), dS
+            VectorRows.products(qs, dh, kt, sh.sPadded, j0, width, p, kb);                      // S = (Q/√d) Kᵀ, in log₂ units
+            VectorRows.products(dor, dh, vt, sh.sPadded, j0, width, ds, kb);                    // dP = dO Vᵀ
+            for (int r = 0; r < ROWS; r++) {
+                maskRow(p, r * kb, width, i0 + r, j0, keyBias, sh.t);                            // S + masks, as in the forward
+                VectorRows.probabilitiesAndDs(p, ds, r * kb, width, lr[r], dr[r]);              // P = exp(S − L), dS = P ⊙ (dP − D)
+            }
             Arrays.fill(dqr, 0f);
-            if (dh == L) accumulateRows(ds, k, g * sh.t * dh, kb, j0, end, dqr);                 // dS K
-            else accumulatePv(ds, kt, sh, j0, width, dqr);
+            if (VectorRows.rowVectors(dh)) VectorRows.accumulateRowVectors(ds, kb, k, g * sh.t * dh, dh, j0, end, dqr);   // dS K
+            else VectorRows.accumulateDots(ds, kb, kt, sh.sPadded, dh, j0, width, dqr);
             for (int e = 0, at = (g * sh.t + i0) * dh; e < rows * dh; e++) dq[at + e] = dqr[e] * scale; // dQ_i = dS K / √d
-            outerAccumulate(ds, qr, dkt, sh, j0, width);                                         // dK += dSᵀ (Q_i/√d)
-            outerAccumulate(p, dor, dvt, sh, j0, width);                                         // dV += Pᵀ dO_i
+            VectorRows.outerAccumulate(ds, kb, qr, 1f, dkt, sh.sPadded, dh, j0, width);         // dK += dSᵀ (Q_i/√d)
+            VectorRows.outerAccumulate(p, kb, dor, 1f, dvt, sh.sPadded, dh, j0, width);         // dV += Pᵀ dO_i
         }
         VectorRows.untranspose(dkt, g * sh.t * sh.dh, sh.t, sh.dh, sh.sPadded, dk);
         VectorRows.untranspose(dvt, g * sh.t * sh.dh, sh.t, sh.dh, sh.sPadded, dv);
     }
 
-    /** In p (scores on entry): P = exp(S − L) per row; in ds: dS = P ⊙ (dP − D) with dP_j = Σ_c dO_c Vᵀ[c, j]. */
-    private static void probabilitiesAndDs(float[] p, float[] ds, float[] vt, float[] dor, float[] lr, float[] dr, Shape sh,
-                                           int j0, int width) {
-        int dh = sh.dh, kb = sh.stride;
-        for (int jj = 0; jj < width; jj += L) {
-            FloatVector d0 = FloatVector.zero(F), d1 = d0, d2 = d0, d3 = d0;
-            for (int c = 0; c < dh; c++) {
-                FloatVector value = FloatVector.fromArray(F, vt, c * sh.sPadded + j0 + jj);
-                d0 = value.fma(FloatVector.broadcast(F, dor[c]), d0);
-                d1 = value.fma(FloatVector.broadcast(F, dor[dh + c]), d1);
-                d2 = value.fma(FloatVector.broadcast(F, dor[2 * dh + c]), d2);
-                d3 = value.fma(FloatVector.broadcast(F, dor[3 * dh + c]), d3);
-            }
-            VectorRows.probabilityAndDs(p, ds, jj, lr[0], dr[0], d0);
-            VectorRows.probabilityAndDs(p, ds, kb + jj, lr[1], dr[1], d1);
-            VectorRows.probabilityAndDs(p, ds, 2 * kb + jj, lr[2], dr[2], d2);
-            VectorRows.probabilityAndDs(p, ds, 3 * kb + jj, lr[3], dr[3], d3);
-        }
-    }
-
-    /** xt[c, j0 + j] += Σ_r w[r, j] rows[r, c] for the four rows (an outer product added to a transposed block). */
-    private static void outerAccumulate(float[] w, float[] rows, float[] xt, Shape sh, int j0, int width) {
-        int dh = sh.dh, kb = sh.stride;
-        for (int c = 0; c < dh; c++) {
-            FloatVector f0 = FloatVector.broadcast(F, rows[c]), f1 = FloatVector.broadcast(F, rows[dh + c]);
-            FloatVector f2 = FloatVector.broadcast(F, rows[2 * dh + c]), f3 = FloatVector.broadcast(F, rows[3 * dh + c]);
-            int base = c * sh.sPadded + j0;
-            for (int jj = 0; jj < width; jj += L) {
-                FloatVector acc = FloatVector.fromArray(F, xt, base + jj);
-                acc = FloatVector.fromArray(F, w, jj).fma(f0, acc);
-                acc = FloatVector.fromArray(F, w, kb + jj).fma(f1, acc);
-                acc = FloatVector.fromArray(F, w, 2 * kb + jj).fma(f2, acc);
-                acc = FloatVector.fromArray(F, w, 3 * kb + jj).fma(f3, acc);
-                acc.intoArray(xt, base + jj);
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- layout
+
+    /** qs ← qr · log₂ e: scores in log₂ units, for {@link dev.etlab.tensor.VectorMath#exp2}. */
+    private static void toLog2(float[] qr, float[] qs) {
+        for (int e = 0; e < qr.length; e++) qs[e] = qr[e] * VectorRows.LOG2E;
+    }
 
     /** Rows [i0, i0 + rows) of head g of a (B·H, T, Dh) array, times factor, into into[0..ROWS·Dh); zeros past them. */
     private static void gatherRows(float[] x, int g, Shape sh, int i0, int rows, float factor, float[] into) {
@@ -323,9 +241,12 @@ final class VectorWindow {
         return row;
     }
 
-    /** Runs body for every (batch, head) pair, over the cores when {@link VectorTiles#PARALLEL_PROPERTY} allows and it pays. */
+    /**
+     * Runs body for every (batch, head) pair, over the cores when {@link VectorTiles#PARALLEL_PROPERTY} allows and it pays:
+     * at least 2¹⁷ query-key pairs in all (as in VectorTiles).
+     */
     private void eachHead(Shape sh, java.util.function.IntConsumer body) {
-        if (parallel && sh.bh > 1 && (long) sh.t * sh.stride >= 1 << 14) IntStream.range(0, sh.bh).parallel().forEach(body);
+        if (parallel && sh.bh > 1 && (long) sh.bh * sh.t * sh.stride >= 1 << 17) IntStream.range(0, sh.bh).parallel().forEach(body);
         else for (int g = 0; g < sh.bh; g++) body.accept(g);
     }
 

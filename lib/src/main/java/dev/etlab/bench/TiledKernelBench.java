@@ -29,7 +29,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * Layers: {@code tiled-ops} (the ND4J-call twin), {@code tiled-fused} (fused, scalar Java exp), {@code tiled-ndexp}
  * (fused, tiles exponentiated in place by ND4J), {@code tiled-simd} (the Vector API kernel, the default when the JVM
  * loads jdk.incubator.vector; needs {@code --add-modules=jdk.incubator.vector}), {@code standard}; a suffix {@code @N} runs that layer with N BLAS
- * threads (set at run time, then restored), e.g. {@code tiled-ndexp@2}.
+ * threads (set at run time, then restored), e.g. {@code tiled-ndexp@2}. {@code --clock cpu} times the calling thread's
+ * CPU time instead of wall time, for comparing two builds of a kernel on a machine other work keeps busy: run one
+ * thread ({@code OMP_NUM_THREADS=1}, {@code -Detlab.attention.vector.parallel=false}, a layer {@code @1}).
  */
 public final class TiledKernelBench {
     private TiledKernelBench() {}
@@ -51,6 +53,11 @@ public final class TiledKernelBench {
                 case "--runs" -> runs = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--causal" -> causal = Boolean.parseBoolean(v);
+                case "--clock" -> cpuClock = switch (v) {
+                    case "cpu" -> true;
+                    case "wall" -> false;
+                    default -> throw new IllegalArgumentException("--clock " + v + ": expected cpu or wall");
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -73,6 +80,17 @@ public final class TiledKernelBench {
                 }
             }
         }
+    }
+
+    /**
+     * {@code --clock cpu}: the calling thread's CPU time instead of wall time. Only meaningful with one thread
+     * ({@code OMP_NUM_THREADS=1}, {@code -Detlab.attention.vector.parallel=false}, layers {@code @1}); it lets two kernels
+     * be compared on a machine that other work keeps busy, where wall time measures the other work.
+     */
+    private static boolean cpuClock;
+
+    private static long now() {
+        return cpuClock ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     private static double[] time(String layer, String mode, int t, int warmup, int runs, boolean causal) {
@@ -103,9 +121,9 @@ public final class TiledKernelBench {
         for (int i = 0; i < warmup; i++) once.run();
         double[] ms = new double[runs];
         for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
+            long t0 = now();
             once.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            ms[i] = (now() - t0) / 1e6;
         }
         return ms;
     }

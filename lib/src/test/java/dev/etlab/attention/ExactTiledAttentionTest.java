@@ -221,13 +221,15 @@ class ExactTiledAttentionTest {
 
     /**
      * The Vector API kernel on the kernels' own (B, H, T, Dh) arrays against the ND4J twin, forward and backward, with a
-     * head of exactly one vector (Dh = lanes: the kernel's row path) and of a quarter of one (the dot-product path).
+     * head of exactly one vector (Dh = lanes) and of two (the kernel's row paths), of a quarter of one and of one and a
+     * half (the dot-product path).
      */
-    @ParameterizedTest(name = "causal={0} padded={1} T={2} S={3} head=lanes/{4}")
-    @CsvSource({"false,false,37,37,1", "true,false,37,37,1", "false,true,37,37,1", "true,true,37,37,1", "true,true,300,300,1",
-        "false,false,5,9,1", "true,true,37,37,4", "false,true,300,300,4"})
-    void vectorKernelEqualsTheTwinOnEveryHeadSize(boolean causal, boolean padded, int t, int s, int fraction) {
-        int dh = Math.max(1, VectorTiles.lanes() / fraction);
+    @ParameterizedTest(name = "causal={0} padded={1} T={2} S={3} head=lanes×{4}/{5}")
+    @CsvSource({"false,false,37,37,1,1", "true,false,37,37,1,1", "false,true,37,37,1,1", "true,true,37,37,1,1",
+        "true,true,300,300,1,1", "false,false,5,9,1,1", "true,true,37,37,1,4", "false,true,300,300,1,4",
+        "false,false,37,37,2,1", "true,true,37,37,2,1", "true,true,300,300,2,1", "false,false,5,9,2,1", "true,false,300,300,3,2"})
+    void vectorKernelEqualsTheTwinOnEveryHeadSize(boolean causal, boolean padded, int t, int s, int multiple, int fraction) {
+        int dh = Math.max(1, VectorTiles.lanes() * multiple / fraction);
         NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
         INDArray q = TestData.normal(11, DataType.FLOAT, B, H, t, dh), k = TestData.normal(12, DataType.FLOAT, B, H, s, dh);
         INDArray v = TestData.normal(13, DataType.FLOAT, B, H, s, dh), dOut = TestData.normal(14, DataType.FLOAT, B, H, t, dh);
@@ -251,12 +253,12 @@ class ExactTiledAttentionTest {
 
     /**
      * The same bits from the first call (Vector API code still interpreted) to the three-thousandth (compiled by
-     * C2): training is deterministic only if the JIT's progress cannot change a result. Both head-size paths, masks.
+     * C2): training is deterministic only if the JIT's progress cannot change a result. Every head-size path, masks.
      */
-    @ParameterizedTest(name = "head=lanes/{0}")
-    @CsvSource({"1", "4"})
-    void vectorKernelGivesTheSameBitsInEveryJitTier(int fraction) {
-        int t = 21, dh = Math.max(1, VectorTiles.lanes() / fraction);
+    @ParameterizedTest(name = "head=lanes×{0}/{1}")
+    @CsvSource({"1,1", "2,1", "1,4"})
+    void vectorKernelGivesTheSameBitsInEveryJitTier(int multiple, int fraction) {
+        int t = 21, dh = Math.max(1, VectorTiles.lanes() * multiple / fraction);
         NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
         INDArray q = TestData.normal(21, DataType.FLOAT, B, H, t, dh), k = TestData.normal(22, DataType.FLOAT, B, H, t, dh);
         INDArray v = TestData.normal(23, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(24, DataType.FLOAT, B, H, t, dh);
@@ -305,7 +307,7 @@ class ExactTiledAttentionTest {
     /** Heads spread over the cores give the same bits as one thread (each head is computed the same way). */
     @Test
     void vectorKernelOnManyThreadsEqualsOneThreadBitForBit() {
-        int t = 300, dh = 16;                                                                    // T² ≥ 2¹⁶: the parallel path
+        int t = 300, dh = 16;                                                                    // B·H·T² ≥ 2¹⁷: the parallel path
         NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
         INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
         INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);

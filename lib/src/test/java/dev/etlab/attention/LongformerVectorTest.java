@@ -53,11 +53,11 @@ class LongformerVectorTest {
         return grads;
     }
 
-    // Head sizes 4 and 16; T not a multiple of w; w = 1; w ≥ T; a window wider than a vector; padding left and right.
+    // Head sizes 4, 8, 16 and 32 (one and two vectors with AVX2 and AVX-512: both row paths); T not a multiple of w; w = 1; w ≥ T; a window wider than a vector; padding left and right.
     @ParameterizedTest(name = "w={0} causal={1} T={2} padded={3} Dh={4}")
     @CsvSource({"3,false,13,0,4", "3,true,13,0,4", "3,false,13,4,4", "3,true,13,4,4", "1,false,9,3,4", "1,true,9,3,4",
         "16,false,11,2,4", "16,true,11,2,16", "5,false,40,7,16", "5,true,40,7,16", "64,false,150,9,16", "64,true,150,0,16",
-        "2,false,1,0,4", "17,true,50,5,8"})
+        "2,false,1,0,4", "17,true,50,5,8", "5,true,40,7,32", "64,false,150,9,32"})
     void vectorWindowEqualsTheChunkedTwinForwardAndEveryGradient(int w, boolean causal, int t, int padded, int dh) {
         assertTrue(Simd.enabled(), "the test JVM must load jdk.incubator.vector, or this test would test nothing");
         int d = H * dh;
@@ -137,7 +137,7 @@ class LongformerVectorTest {
     /** Heads spread over the cores give the same bits as one thread (each head is computed the same way). */
     @Test
     void manyThreadsEqualOneThreadBitForBit() {
-        int t = 300, dh = 16;                                                                    // T·(2w + 4) ≥ 2¹⁴: the parallel path
+        int t = 600, dh = 16;                                                                    // B·H·T·(2w + 4) ≥ 2¹⁷: the parallel path
         NdOps nd = NdOps.of(name -> null, DataType.FLOAT);
         INDArray q = TestData.normal(1, DataType.FLOAT, B, H, t, dh), k = TestData.normal(2, DataType.FLOAT, B, H, t, dh);
         INDArray v = TestData.normal(3, DataType.FLOAT, B, H, t, dh), dOut = TestData.normal(4, DataType.FLOAT, B, H, t, dh);
