@@ -76,6 +76,20 @@ public record Crossover(String challenger, String baseline, Mode mode, Metric me
         return out;
     }
 
+    /**
+     * The crossover in a few words, for a table cell: "faster from T = 256 (every length)", "from T ≈ 690 (measured
+     * 1024)", "beyond the range, T ≈ 4847 (extrapolated)", "none ahead". "Faster" or "smaller" by the metric.
+     */
+    public String brief() {
+        String better = metric == Metric.MEMORY ? "smaller" : "faster";
+        return switch (kind) {
+            case ALWAYS -> better + " from T = " + measuredLength + " (every length)";
+            case MEASURED -> String.format(Locale.ROOT, "%s from T ≈ %.0f (measured %d)", better, estimatedLength, measuredLength);
+            case EXTRAPOLATED -> String.format(Locale.ROOT, "%s beyond the range, T ≈ %.0f (extrapolated)", better, estimatedLength);
+            case NONE -> "not " + better + ", none ahead";
+        };
+    }
+
     @Override
     public String toString() {
         String what = challenger + " vs " + baseline + ", " + mode.label() + " " + metric.label() + ": ";

@@ -80,13 +80,16 @@ class SlopeTest {
         assertEquals(4096, c.measuredLength());
         assertEquals(2500, c.estimatedLength(), 1e-6);
         assertTrue(c.toString().contains("better from measured T = 4096"), c.toString());
+        assertEquals("faster from T ≈ 2500 (measured 4096)", c.brief());
     }
 
     @Test
     void crossoverAlwaysExtrapolatedAndNone() {
         List<BenchmarkPoint> points = new ArrayList<>(powerLaw("small", 0.001, 1, 1, 1, 256, 512, 1024));
         points.addAll(powerLaw("standard", 1e-4, 2, 1, 2, 256, 512, 1024));
-        assertEquals(Crossover.Kind.ALWAYS, Crossover.find(points, "small", "standard", Mode.FORWARD, Metric.TIME).kind());
+        Crossover always = Crossover.find(points, "small", "standard", Mode.FORWARD, Metric.TIME);
+        assertEquals(Crossover.Kind.ALWAYS, always.kind());
+        assertEquals("faster from T = 256 (every length)", always.brief());
 
         // 1.0·T vs 1e-4·T²: equal at T = 10000, beyond the measured 256..1024
         List<BenchmarkPoint> later = new ArrayList<>(powerLaw("linear", 1.0, 1, 1, 1, 256, 512, 1024));
@@ -95,12 +98,14 @@ class SlopeTest {
         assertEquals(Crossover.Kind.EXTRAPOLATED, c.kind());
         assertEquals(-1, c.measuredLength());
         assertEquals(10000, c.estimatedLength(), 1e-6);
+        assertEquals("faster beyond the range, T ≈ 10000 (extrapolated)", c.brief());
 
         List<BenchmarkPoint> parallel = new ArrayList<>(powerLaw("slow", 1.0, 2, 1, 2, 256, 512, 1024));
         parallel.addAll(powerLaw("standard", 1e-4, 2, 1, 2, 256, 512, 1024));
         Crossover none = Crossover.find(parallel, "slow", "standard", Mode.FORWARD, Metric.TIME);
         assertEquals(Crossover.Kind.NONE, none.kind());
         assertTrue(none.toString().contains("no crossover ahead"), none.toString());
+        assertEquals("not faster, none ahead", none.brief());
     }
 
     static BenchmarkSetup setup(String label) {
