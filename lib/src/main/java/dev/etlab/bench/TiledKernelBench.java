@@ -28,7 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * Layers: {@code tiled-ops} (the ND4J-call twin), {@code tiled-fused} (fused, scalar Java exp), {@code tiled-ndexp}
  * (fused, tiles exponentiated in place by ND4J), {@code tiled-simd} (the Vector API kernel, the default when the JVM
- * loads jdk.incubator.vector; needs {@code --add-modules=jdk.incubator.vector}), {@code standard}; a suffix {@code @N} runs that layer with N BLAS
+ * loads jdk.incubator.vector; needs {@code --add-modules=jdk.incubator.vector}), {@code standard}, and the peers'
+ * layers as the side-by-side script builds them, {@code performer} (m = 64), {@code linformer} (k = 128) and
+ * {@code longformer} (w = 64, no global token); a suffix {@code @N} runs that layer with N BLAS
  * threads (set at run time, then restored), e.g. {@code tiled-ndexp@2}. {@code --clock cpu} times the calling thread's
  * CPU time instead of wall time, for comparing two builds of a kernel on a machine other work keeps busy: run one
  * thread ({@code OMP_NUM_THREADS=1}, {@code -Detlab.attention.vector.parallel=false}, a layer {@code @1}).
@@ -94,8 +96,14 @@ public final class TiledKernelBench {
     }
 
     private static double[] time(String layer, String mode, int t, int warmup, int runs, boolean causal) {
-        AttentionConfig config = layer.equals("standard") ? new StandardAttention.Config() : new ExactTiledAttention.Config();
-        if (!layer.equals("standard")) {
+        AttentionConfig config = switch (layer) {
+            case "standard" -> new StandardAttention.Config();
+            case "performer" -> dev.etlab.attention.Performer.Config.favor(64);
+            case "linformer" -> dev.etlab.attention.Linformer.Config.of(128);
+            case "longformer" -> dev.etlab.attention.Longformer.Config.of(64);
+            default -> new ExactTiledAttention.Config();
+        };
+        if (layer.startsWith("tiled")) {
             System.setProperty(ExactTiledAttention.FUSED_PROPERTY, String.valueOf(!layer.equals("tiled-ops")));
             System.setProperty(ND_EXP_PROPERTY, String.valueOf(layer.equals("tiled-ndexp")));
             System.setProperty(Simd.PROPERTY, String.valueOf(layer.equals("tiled-simd")));
@@ -113,7 +121,7 @@ public final class TiledKernelBench {
         INDArray x = Nd4j.randn(DataType.FLOAT, 1, t, 64);                             // (B, T, D)
         INDArray r = Nd4j.randn(DataType.FLOAT, 1, t, 64);
         Runnable once = mode.equals("forward") ? () -> attention.forward(params, "attn.", x, null) : () -> {
-            TapeOps tape = TapeOps.training(params, name -> true, DataType.FLOAT, null);
+            TapeOps tape = TapeOps.training(params, name -> params.all().get(name).trainable(), DataType.FLOAT, null);   // as Workload: no dω for a fixed buffer
             Var in = tape.leaf(x);
             Var out = attention.apply(tape, "attn.", in, null);
             tape.backward(tape.sum(tape.mul(out, tape.constant(r)), false));
